@@ -1,0 +1,4 @@
+import { runMain, runSubgraph } from '../kit/run';
+import { city } from './index';
+
+runMain(() => runSubgraph(city));
