@@ -1,0 +1,71 @@
+import { ObjectId } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { createEngine } from './index';
+
+function members(count: number) {
+  const engine = createEngine();
+  const docs = Array.from({ length: count }, (_, i) => ({ _id: new ObjectId(), code: `M${i}`, kelurahan: `K${i % 46}`, kg: i % 17 }));
+  engine.insert('db', 'members', docs, true);
+  engine.createIndexes('db', 'members', [{ key: { code: 1 } }, { key: { kelurahan: 1, kg: 1 } }]);
+  return { engine, docs };
+}
+
+describe('index use', () => {
+  it('answers _id equality and $in over _ids by lookup, examining only the matches', () => {
+    const { engine, docs } = members(5000);
+    const wanted = docs.filter((_, i) => i % 50 === 0).map((d) => new ObjectId(d._id.toHexString()));
+    const found = engine.find('db', 'members', { filter: { _id: { $in: wanted } } });
+    expect(found.map((d) => String(d._id))).toEqual(wanted.map(String));
+    expect(engine.lastPlan).toEqual({ index: '_id_', docsExamined: 100 });
+    engine.find('db', 'members', { filter: { _id: docs[7]._id, kg: docs[7].kg } });
+    expect(engine.lastPlan).toEqual({ index: '_id_', docsExamined: 1 });
+  });
+
+  it('uses a secondary index for equality on its first field, and the filter still decides', () => {
+    const { engine } = members(4600);
+    expect(engine.find('db', 'members', { filter: { code: 'M42' } }).map((d) => d.kg)).toEqual([42 % 17]);
+    expect(engine.lastPlan).toEqual({ index: 'code_1', docsExamined: 1 });
+    const found = engine.find('db', 'members', { filter: { kelurahan: { $in: ['K1', 'K2'] }, kg: { $gt: 10 } } });
+    expect(engine.lastPlan).toEqual({ index: 'kelurahan_1_kg_1', docsExamined: 200 });
+    expect(found.every((d) => (d.kg as number) > 10 && ['K1', 'K2'].includes(d.kelurahan as string))).toBe(true);
+  });
+
+  it('scans when no index applies or when hinted to with $natural, with the same result', () => {
+    const { engine } = members(1000);
+    const indexed = engine.find('db', 'members', { filter: { code: 'M7' } });
+    const scanned = engine.find('db', 'members', { filter: { code: 'M7' }, hint: { $natural: 1 } });
+    expect(engine.lastPlan).toEqual({ index: null, docsExamined: 1000 });
+    expect(scanned).toEqual(indexed);
+    engine.find('db', 'members', { filter: { kg: 3 } });
+    expect(engine.lastPlan).toEqual({ index: null, docsExamined: 1000 });
+    expect(() => engine.find('db', 'members', { filter: {}, hint: 'nope_1' })).toThrow(expect.objectContaining({ code: 2 }));
+  });
+
+  it('uses the index for a leading $match in a pipeline and for updates', () => {
+    const { engine } = members(1000);
+    const [row] = engine.aggregate('db', 'members', [{ $match: { code: 'M9' } }, { $project: { _id: 0, code: 1 } }]);
+    expect(row).toEqual({ code: 'M9' });
+    expect(engine.lastPlan).toEqual({ index: 'code_1', docsExamined: 1 });
+    engine.update('db', 'members', [{ q: { code: 'M10' }, u: { $set: { kg: 100 } } }], true);
+    expect(engine.lastPlan).toEqual({ index: 'code_1', docsExamined: 1 });
+    expect(engine.find('db', 'members', { filter: { kg: 100 } }).map((d) => d.code)).toEqual(['M10']);
+  });
+
+  it('keeps indexes in step with updates and deletes', () => {
+    const { engine } = members(100);
+    engine.update('db', 'members', [{ q: { code: 'M1' }, u: { $set: { code: 'X1' } } }], true);
+    expect(engine.find('db', 'members', { filter: { code: 'M1' } })).toEqual([]);
+    expect(engine.find('db', 'members', { filter: { code: 'X1' } })).toHaveLength(1);
+    engine.delete('db', 'members', [{ q: { code: 'X1' }, limit: 1 }], true);
+    expect(engine.find('db', 'members', { filter: { code: 'X1' } })).toEqual([]);
+    expect(engine.lastPlan.docsExamined).toBe(0);
+  });
+
+  it('matches $in over ObjectIds by value when scanning 50,000 documents', () => {
+    const { engine, docs } = members(50_000);
+    const wanted = docs.filter((_, i) => i % 50 === 0).map((d) => new ObjectId(d._id.toHexString()));
+    const scanned = engine.find('db', 'members', { filter: { _id: { $in: wanted } }, hint: { $natural: 1 } });
+    expect(engine.lastPlan).toEqual({ index: null, docsExamined: 50_000 });
+    expect(scanned.map((d) => String(d._id))).toEqual(wanted.map(String));
+  });
+});

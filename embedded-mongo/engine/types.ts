@@ -1,0 +1,162 @@
+/**
+ * The contract between the wire-protocol server (embedded-mongo/server, commands) and the storage engine
+ * (embedded-mongo/engine). The server parses commands and shapes replies; the engine owns documents,
+ * indexes and query semantics. Everything here is synchronous: the store is in memory and single-threaded,
+ * so each command runs to completion before the next one starts, which is what makes a command all-or-nothing.
+ *
+ * Values: documents reach the engine as bson.deserialize() returns them with `{ promoteLongs: false }`:
+ * strings, booleans, null, JS numbers for int32 and double, Long for int64, Decimal128, ObjectId, Date,
+ * Binary, RegExp, nested objects and arrays. Results go back to bson.serialize() as they are.
+ */
+export type Document = Record<string, unknown>;
+
+/** One failed write inside a batch, shaped as MongoDB shapes `writeErrors[i]`. */
+export interface WriteError {
+  /** Position of the failed operation within the batch the command sent. */
+  index: number;
+  code: number;
+  codeName?: string;
+  errmsg: string;
+  /** For duplicate keys (code 11000): the index's key pattern and the offending key value. */
+  keyPattern?: Document;
+  keyValue?: Document;
+}
+
+export interface InsertResult {
+  n: number;
+  writeErrors: WriteError[];
+}
+
+export interface UpdateStatement {
+  q: Document;
+  /** An update document ($set, $inc, ...), a replacement document, or an aggregation pipeline. */
+  u: Document | Document[];
+  upsert?: boolean;
+  multi?: boolean;
+  arrayFilters?: Document[];
+}
+
+export interface UpdateResult {
+  /** Documents matched, plus upserted ones, as MongoDB counts `n`. */
+  n: number;
+  nModified: number;
+  upserted: { index: number; _id: unknown }[];
+  writeErrors: WriteError[];
+}
+
+export interface DeleteStatement {
+  q: Document;
+  /** 0 deletes every match; 1 deletes the first. */
+  limit: number;
+}
+
+export interface DeleteResult {
+  n: number;
+  writeErrors: WriteError[];
+}
+
+export interface FindOptions {
+  filter?: Document;
+  projection?: Document;
+  sort?: Document;
+  skip?: number;
+  /** 0 or absent means no limit. */
+  limit?: number;
+  /** An index hint; `{ $natural: 1 }` forces a full scan (the benchmark uses it as its baseline). */
+  hint?: Document | string;
+}
+
+export interface FindAndModifyOptions {
+  query?: Document;
+  sort?: Document;
+  update?: Document | Document[];
+  remove?: boolean;
+  /** Return the document after the change instead of before it. */
+  new?: boolean;
+  upsert?: boolean;
+  fields?: Document;
+  arrayFilters?: Document[];
+}
+
+export interface FindAndModifyResult {
+  value: Document | null;
+  lastErrorObject: { n: number; updatedExisting: boolean; upserted?: unknown };
+}
+
+export interface IndexSpec {
+  key: Document;
+  name?: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+  expireAfterSeconds?: number;
+  background?: boolean;
+}
+
+export interface IndexInfo {
+  v: 2;
+  key: Document;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+}
+
+export interface CreateIndexesResult {
+  createdCollectionAutomatically: boolean;
+  numIndexesBefore: number;
+  numIndexesAfter: number;
+  note?: string;
+}
+
+export interface CollectionInfo {
+  name: string;
+  type: 'collection';
+  options: Document;
+  info: { readOnly: false };
+  idIndex: { v: 2; key: { _id: 1 }; name: '_id_' };
+}
+
+export interface DatabaseInfo {
+  name: string;
+  sizeOnDisk: number;
+  empty: boolean;
+}
+
+/**
+ * The storage engine. Method errors are thrown as MongoError (see errors.ts) carrying MongoDB's code and
+ * codeName, except per-document write failures, which come back in `writeErrors` so that ordered batches
+ * stop at the first one and unordered batches go on, as MongoDB does.
+ *
+ * Every document returned is a fresh copy: no caller can change stored data through a result, and no
+ * query, update or pipeline changes a stored document except through a write method.
+ */
+export interface StorageEngine {
+  listDatabases(): DatabaseInfo[];
+  dropDatabase(db: string): void;
+  listCollections(db: string, filter?: Document): CollectionInfo[];
+  /** Throws NamespaceExists (48) when the collection exists. */
+  createCollection(db: string, collection: string): void;
+  /** Returns false when there was no such collection. */
+  dropCollection(db: string, collection: string): boolean;
+
+  createIndexes(db: string, collection: string, specs: IndexSpec[]): CreateIndexesResult;
+  /** Throws NamespaceNotFound (26) when the collection does not exist. */
+  listIndexes(db: string, collection: string): IndexInfo[];
+  /** `index` is a name, a list of names, a key pattern, or '*' for all but _id_. */
+  dropIndexes(db: string, collection: string, index: string | string[] | Document): { nIndexesWas: number };
+
+  insert(db: string, collection: string, documents: Document[], ordered: boolean): InsertResult;
+  update(db: string, collection: string, updates: UpdateStatement[], ordered: boolean): UpdateResult;
+  delete(db: string, collection: string, deletes: DeleteStatement[], ordered: boolean): DeleteResult;
+
+  find(db: string, collection: string, options: FindOptions): Document[];
+  count(db: string, collection: string, query?: Document, skip?: number, limit?: number): number;
+  distinct(db: string, collection: string, key: string, query?: Document): unknown[];
+  /** `collection` is null for a database-level pipeline (`aggregate: 1`). */
+  aggregate(db: string, collection: string | null, pipeline: Document[]): Document[];
+  findAndModify(db: string, collection: string, options: FindAndModifyOptions): FindAndModifyResult;
+
+  /** Totals for serverStatus and dbStats. */
+  stats(db?: string): { collections: number; objects: number; indexes: number };
+}

@@ -1,0 +1,120 @@
+import type { Socket } from 'node:net';
+import { BSON } from 'bson';
+import type { Document } from '../engine/types';
+import { errorReply, runCommand } from '../commands/dispatch';
+import type { ConnectionInfo, ServerState } from '../commands/context';
+import { FrameReader } from '../protocol/frameReader';
+import { OpCode, ProtocolError, readHeader } from '../protocol/header';
+import { MAX_BSON_OBJECT_SIZE } from '../protocol/limits';
+import { parseOpMsg, serializeOpMsg } from '../protocol/opMsg';
+import { parseOpQuery, serializeOpReply } from '../protocol/opQuery';
+import { sessionKey } from './cursors';
+
+let nextRequestId = 1;
+
+/**
+ * One client connection: turns received bytes into frames, frames into commands, and replies into frames.
+ * A protocol violation closes this connection with one logged line and touches nothing else; an error inside a
+ * command becomes an error reply. Cursors opened here are freed when the socket closes.
+ */
+export class Connection implements ConnectionInfo {
+  readonly peer: string;
+  private readonly reader = new FrameReader();
+  private closed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly server: ServerState,
+    private readonly log: (line: string) => void,
+    onClose: (connection: Connection) => void,
+  ) {
+    this.peer = `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.receive(chunk));
+    // A reset by the peer is an ordinary way for a client to go away; it needs no more than closing.
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.closed = true;
+      server.cursors.closeForConnection(this.id);
+      onClose(this);
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    try {
+      for (const frame of this.reader.push(chunk)) {
+        this.handleFrame(frame);
+        if (this.closed) return;
+      }
+    } catch (error) {
+      this.abort(error);
+    }
+  }
+
+  /** Closes the connection over a protocol violation (or an unforeseen failure), logging why and for whom. */
+  private abort(error: unknown): void {
+    const reason = error instanceof ProtocolError ? error.message : `unexpected failure: ${(error as Error)?.stack ?? String(error)}`;
+    this.log(`closing connection ${this.id} from ${this.peer}: ${reason}`);
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private handleFrame(frame: Buffer): void {
+    const header = readHeader(frame);
+    if (header.opCode === OpCode.OP_MSG) {
+      const request = parseOpMsg(frame);
+      const db = request.command.$db;
+      const reply =
+        typeof db === 'string' && db.length > 0
+          ? this.execute(request.command, db)
+          : { ok: 0, errmsg: 'OP_MSG requests require a $db argument naming the database', code: 40571, codeName: 'Location40571' };
+      // moreToCome: the client sent an unacknowledged write and reads no reply.
+      if (!request.moreToCome) this.send(reply, header.requestId, serializeOpMsg);
+    } else if (header.opCode === OpCode.OP_QUERY) {
+      const request = parseOpQuery(frame);
+      const reply =
+        request.collection === '$cmd'
+          ? this.execute(request.command, request.database)
+          : {
+              ok: 0,
+              errmsg: `OP_QUERY is only accepted for commands on '<db>.$cmd', not '${request.database}.${request.collection}'; send find as an OP_MSG command`,
+              code: 5739101,
+              codeName: 'Location5739101',
+            };
+      this.send(reply, header.requestId, serializeOpReply);
+    } else {
+      throw new ProtocolError(`unsupported opcode ${header.opCode} (expected OP_MSG 2013 or OP_QUERY 2004)`);
+    }
+  }
+
+  private execute(command: Document, db: string): Document {
+    return runCommand(
+      { command, db, connection: this, server: this.server, sessionId: sessionKey(command.lsid) },
+      this.log,
+    );
+  }
+
+  private send(
+    reply: Document,
+    responseTo: number,
+    serialize: (reply: Document, requestId: number, responseTo: number) => Buffer,
+  ): void {
+    const requestId = nextRequestId++ & 0x7fffffff;
+    let frame: Buffer;
+    try {
+      if (BSON.calculateObjectSize(reply) > MAX_BSON_OBJECT_SIZE + 16 * 1024) {
+        throw new Error(`the reply exceeds maxBsonObjectSize (${MAX_BSON_OBJECT_SIZE} bytes)`);
+      }
+      frame = serialize(reply, requestId, responseTo);
+    } catch (error) {
+      frame = serialize(errorReply(error, 'reply', this.log), requestId, responseTo);
+    }
+    this.socket.write(frame);
+  }
+}
