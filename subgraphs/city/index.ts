@@ -1,14 +1,15 @@
 import { defineSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { cityModels } from './models';
 import { resolvers } from './resolvers';
 
 /**
- * The city's reference subgraph. It holds no personal data: the kelurahan are public reference data
- * kept in the kit, so it needs no models of its own yet.
+ * The city's reference subgraph. The kelurahan are public reference data kept in the kit; its one
+ * collection is the resident-access audit log, which the gateway appends to and auditors read.
  */
 export const city = defineSubgraph({
   name: 'city',
   typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,
-  models: () => ({}),
+  models: cityModels,
   loaders: () => ({}),
 });

@@ -1,4 +1,6 @@
+import { requireRole } from '../kit/access';
 import { badUserInput, forbidden } from '../kit/errors';
+import { paginate, type PageArgs } from '../kit/pagination';
 import { requireResidentId } from '../kit/residents';
 import {
   KECAMATAN,
@@ -10,8 +12,9 @@ import {
 } from '../kit/reference/kelurahan';
 import { requireYear } from '../kit/scorecard';
 import type { SubgraphContext } from '../kit/subgraph';
+import type { CityModels, ResidentAccess } from './models';
 
-type Context = SubgraphContext;
+type Context = SubgraphContext<CityModels>;
 
 const KELURAHAN_CODE_SHAPE = /^\d\d\.\d\d\.\d\d\.\d{4}$/;
 
@@ -57,6 +60,17 @@ export const resolvers = {
       }
       return { id };
     },
+    residentAccessLog(_: unknown, args: PageArgs & { residentId?: string | null; subject?: string | null }, context: Context) {
+      requireRole(context.identity, ['auditor'], 'The resident-access audit log');
+      const filter: Record<string, string> = {};
+      if (args.residentId) filter.residentId = requireResidentId(args.residentId, 'residentId');
+      if (args.subject) filter.subject = args.subject;
+      return paginate<ResidentAccess>(context.models.ResidentAccess, filter, args);
+    },
+  },
+  ResidentAccessRecord: {
+    id: (record: ResidentAccess) => String(record._id),
+    at: (record: ResidentAccess) => record.at.toISOString(),
   },
   Kelurahan: {
     __resolveReference(reference: { code: string }) {

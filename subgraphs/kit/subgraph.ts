@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type DocumentNode } from 'graphql';
@@ -87,7 +88,8 @@ export async function startSubgraph<Models extends ModelMap, Loaders>(
     const httpServer = createServer();
     const apollo = new ApolloServer<SubgraphContext<Models, Loaders>>({
       schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }),
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+      // Inline traces serve Apollo's hosted metrics service, which the city does not use.
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
       includeStacktraceInErrorResponses: false,
     });
     await apollo.start();

@@ -1,0 +1,30 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { AUDIT_COLLECTION } from '../kit/audit';
+
+/**
+ * The resident-access audit log as the city subgraph reads it. The gateway appends the records; this
+ * subgraph only reads them, so the model declares no write path.
+ */
+const residentAccessSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    subject: { type: String, required: true },
+    role: { type: String, required: true },
+    purpose: { type: String, required: true },
+    residentId: { type: String, required: true, index: true },
+    operationName: { type: String, default: null },
+    agenciesAsked: { type: [String], default: [] },
+    agenciesAnswered: { type: [String], default: [] },
+    outcome: { type: String, enum: ['answered', 'refused'], required: true },
+  },
+  { collection: AUDIT_COLLECTION, versionKey: false },
+);
+residentAccessSchema.index({ subject: 1, at: -1 });
+
+export type ResidentAccess = InferSchemaType<typeof residentAccessSchema> & { _id: unknown };
+
+export function cityModels(connection: Connection) {
+  return { ResidentAccess: connection.model('ResidentAccess', residentAccessSchema) };
+}
+
+export type CityModels = ReturnType<typeof cityModels>;
