@@ -1,0 +1,568 @@
+import { Types } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../kit/identity';
+import { KELURAHAN } from '../kit/reference/kelurahan';
+import { residentId } from '../kit/residents';
+import { startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
+import { education } from './index';
+import type { EducationModels } from './models';
+import { addDays, isoDate, startOfDay, weekdayOf } from './rules';
+
+/**
+ * The education subgraph over real HTTP against the embedded store, seeded once. Mutations run against a
+ * fixture spot with classes of the running year that meet on today's weekday, so a session "today" is always a
+ * scheduled one; the seeded years (2021–2024) are over and take no new enrolments.
+ */
+let graph: TestSubgraph<EducationModels>;
+let models: EducationModels;
+
+const TODAY = startOfDay(new Date());
+const THIS_YEAR = TODAY.getUTCFullYear();
+const FIXTURE_KELURAHAN = '35.71.03.1007';
+const fixture = {
+  adultClassId: '',
+  learnersClassId: '',
+  pausedClassId: '',
+  pastClassId: '',
+};
+
+const SOCIETY = 'society { emasSpots activeEmasSpots participants tutors classes enrolments }';
+const ENROL = `mutation($input: EnrolParticipantInput!) {
+  enrolParticipant(input: $input) { id level year enrolledAt class { id } participant { id name ageBand kelurahanCode } }
+}`;
+const ATTEND = `mutation($input: RecordAttendanceInput!) {
+  recordAttendance(input: $input) { sessionDate recorded alreadyRecorded class { id } attendance { sessionDate participant { id } } }
+}`;
+
+function errorAt(result: GraphQLResult, path?: (string | number)[]) {
+  return result.errors?.find((error) => !path || JSON.stringify(error.path) === JSON.stringify(path));
+}
+
+function expectBadInput(result: GraphQLResult, field: string) {
+  expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+}
+
+/** A Kota Kediri NIK (kecamatan Pesantren) for a test person; `serial` keeps each one distinct. */
+function nik(birth: string, serial: number): string {
+  const [year, month, day] = birth.split('-');
+  return `357103${day}${month}${year.slice(2)}${String(serial).padStart(4, '0')}`;
+}
+
+function adultInput(serial: number, overrides: Record<string, unknown> = {}) {
+  return {
+    classId: fixture.adultClassId,
+    participant: { nik: nik('1990-05-15', serial), name: `Tester ${serial}`, birthDate: '1990-05-15', kelurahanCode: FIXTURE_KELURAHAN, ...overrides },
+  };
+}
+
+async function counts() {
+  const [participants, enrolments, attendance] = await Promise.all([
+    models.Participant.countDocuments(),
+    models.Enrolment.countDocuments(),
+    models.Attendance.countDocuments(),
+  ]);
+  return { participants, enrolments, attendance };
+}
+
+/**
+ * Database round trips (query + command + getmore) during `work`. The serverStatus that reads the counters
+ * afterwards counts itself once and is taken off. The driver's server monitor may also send one `hello` in the
+ * window, so the bounds below allow one command more than the resolvers send.
+ */
+const MONITOR_SLACK = 1;
+async function commandsDuring(work: () => Promise<unknown>): Promise<number> {
+  const sum = (c: Record<string, number>) => (c.query ?? 0) + (c.command ?? 0) + (c.getmore ?? 0);
+  const before = sum(await graph.opcounters());
+  await work();
+  return sum(await graph.opcounters()) - before - 1;
+}
+
+beforeAll(async () => {
+  graph = await startTestSubgraph(education, { seed: true });
+  models = graph.models;
+  const weekday = weekdayOf(TODAY);
+  const openedOn = new Date(Date.UTC(THIS_YEAR, 0, 1));
+  const [open, paused] = await models.Spot.create([
+    {
+      code: 'EMAS-9001',
+      name: 'EMAS Test Pos RT Pesantren',
+      kelurahanCode: FIXTURE_KELURAHAN,
+      hostType: 'rt_post',
+      schedule: [
+        { day: weekday, startTime: '19:00', level: 'adult' },
+        { day: weekday, startTime: '15:00', level: 'young_learners' },
+      ],
+      status: 'active',
+      openedOn,
+      statusHistory: [{ status: 'active', since: openedOn }],
+    },
+    {
+      code: 'EMAS-9002',
+      name: 'EMAS Test Musala Pesantren',
+      kelurahanCode: FIXTURE_KELURAHAN,
+      hostType: 'mosque',
+      schedule: [{ day: weekday, startTime: '19:00', level: 'adult' }],
+      status: 'paused',
+      openedOn,
+      statusHistory: [{ status: 'active', since: openedOn }, { status: 'paused', since: openedOn }],
+    },
+  ]);
+  const tutor = await models.Tutor.findOne().lean();
+  const [adult, learners, pausedClass] = await models.EmasClass.create([
+    { spotId: open._id, kelurahanCode: FIXTURE_KELURAHAN, level: 'adult', tutorId: tutor!._id, year: THIS_YEAR },
+    { spotId: open._id, kelurahanCode: FIXTURE_KELURAHAN, level: 'young_learners', tutorId: tutor!._id, year: THIS_YEAR },
+    { spotId: paused._id, kelurahanCode: FIXTURE_KELURAHAN, level: 'adult', tutorId: tutor!._id, year: THIS_YEAR },
+  ]);
+  fixture.adultClassId = String(adult._id);
+  fixture.learnersClassId = String(learners._id);
+  fixture.pausedClassId = String(pausedClass._id);
+  const past = await models.EmasClass.findOne({ year: 2023, level: 'adult' }).lean();
+  fixture.pastClassId = String(past!._id);
+});
+
+afterAll(async () => {
+  await graph?.stop();
+});
+
+describe('public facility data: spots and classes', () => {
+  it('pages through spots without overlap and counts them all', async () => {
+    const query = `query($after: String) { emasSpots(first: 50, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id code } } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const result: GraphQLResult = await graph.query(query, { after });
+      expect(result.errors).toBeUndefined();
+      const page = result.data.emasSpots;
+      expect(page.totalCount).toBe(await models.Spot.countDocuments());
+      seen.push(...page.nodes.map((node: { id: string }) => node.id));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      pages += 1;
+    } while (after);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(await models.Spot.countDocuments());
+  });
+
+  it('filters spots by kelurahan and current status', async () => {
+    const code = KELURAHAN[4].code;
+    const result = await graph.query(
+      `query($k: String) { emasSpots(kelurahanCode: $k, status: ACTIVE, first: 100) { totalCount nodes { code kelurahanCode status } } }`,
+      { k: code },
+    );
+    const raw = await models.Spot.find({ kelurahanCode: code, status: 'active' }).lean();
+    expect(result.data.emasSpots.totalCount).toBe(raw.length);
+    expect(result.data.emasSpots.nodes.map((n: { code: string }) => n.code).sort()).toEqual(raw.map((s) => s.code).sort());
+    expect(result.data.emasSpots.nodes.every((n: { kelurahanCode: string; status: string }) => n.kelurahanCode === code && n.status === 'ACTIVE')).toBe(true);
+  });
+
+  it('names the argument at fault', async () => {
+    expectBadInput(await graph.query(`{ emasSpots(kelurahanCode: "35.71.09.1001") { totalCount } }`), 'kelurahanCode');
+    expectBadInput(await graph.query(`{ emasSpots(first: 101) { totalCount } }`), 'first');
+    expectBadInput(await graph.query(`{ emasSpot(id: "not-an-id") { code } }`), 'id');
+    expectBadInput(await graph.query(`{ emasClasses(year: 1999) { totalCount } }`), 'year');
+  });
+
+  it('lists a year’s classes of one level with their spots, and hides tutors and enrolments from the public', async () => {
+    const result = await graph.query(`{ emasClasses(year: 2023, level: YOUNG_LEARNERS, first: 5) { totalCount nodes { id level year spot { code } tutor { name } } } }`);
+    expect(result.data.emasClasses.totalCount).toBe(await models.EmasClass.countDocuments({ year: 2023, level: 'young_learners' }));
+    expect(result.data.emasClasses.nodes).toHaveLength(5);
+    expect(result.data.emasClasses.nodes[0]).toMatchObject({ level: 'YOUNG_LEARNERS', year: 2023, tutor: null });
+    expect(result.data.emasClasses.nodes[0].spot.code).toMatch(/^EMAS-\d+$/);
+    expect(errorAt(result, ['emasClasses', 'nodes', 0, 'tutor'])?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('resolves EmasSpot and Kelurahan references with their spots', async () => {
+    const spot = await models.Spot.findOne({ code: 'EMAS-010' }).lean();
+    const code = spot!.kelurahanCode;
+    const result = await graph.query(
+      `query($r: [_Any!]!) { _entities(representations: $r) {
+        ... on EmasSpot { code kelurahan { code } }
+        ... on Kelurahan { code emasSpots { code } }
+      } }`,
+      { r: [{ __typename: 'EmasSpot', id: String(spot!._id) }, { __typename: 'Kelurahan', code }, { __typename: 'EmasSpot', id: '0'.repeat(24) }] },
+    );
+    expect(result.errors).toBeUndefined();
+    const raw = await models.Spot.find({ kelurahanCode: code }).sort({ _id: 1 }).lean();
+    expect(result.data._entities).toEqual([
+      { code: 'EMAS-010', kelurahan: { code } },
+      { code, emasSpots: raw.map((s) => ({ code: s.code })) },
+      null,
+    ]);
+  });
+});
+
+describe('personal data belongs to the education agency', () => {
+  const participants = `{ emasParticipants(first: 3) { totalCount nodes { id name ageBand kelurahanCode resident { id } } } }`;
+
+  it.each<Role>(['public', 'dashboard', 'caseworker', 'auditor', 'agency:tax'])('refuses participants and tutors to %s', async (role) => {
+    const result = await graph.query(participants, {}, role);
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await graph.query(`{ emasTutors { totalCount } }`, {}, role)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('shows participants to the agency, with a pseudonymous resident id and never a NIK', async () => {
+    const result = await graph.query(participants, {}, 'agency:education');
+    expect(result.errors).toBeUndefined();
+    expect(result.data.emasParticipants.totalCount).toBe(await models.Participant.countDocuments());
+    const first = result.data.emasParticipants.nodes[0];
+    const raw = await models.Participant.findById(first.id).select('+nik').lean();
+    expect(first).toMatchObject({ name: raw!.name, kelurahanCode: raw!.kelurahanCode });
+    expect(first.resident.id).toBe(residentId(raw!.nik, TEST_SECRETS.residentIdSecret));
+    const fields = await graph.query(`{ __type(name: "EmasParticipant") { fields { name } } }`, {}, 'agency:education');
+    expect(fields.data.__type.fields.map((f: { name: string }) => f.name)).not.toContain('nik');
+  });
+
+  it('lists the 42 tutors who taught in 2023 to the agency', async () => {
+    const result = await graph.query(`{ emasTutors(year: 2023, first: 100) { totalCount nodes { activeYears classes(year: 2023) { year } } } }`, {}, 'agency:education');
+    expect(result.data.emasTutors.totalCount).toBe(42);
+    for (const tutor of result.data.emasTutors.nodes) {
+      expect(tutor.activeYears).toContain(2023);
+      expect(tutor.classes.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('Resident: a person’s EMAS enrolments', () => {
+  const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { id emasEnrolments { year level class { id } sessionsAttended } } } }`;
+
+  it('gives a caseworker and the agency the resident’s enrolments, in order, with attendance counts', async () => {
+    const attended = await models.Attendance.findOne().lean();
+    const enrolment = await models.Enrolment.findOne({ participantId: attended!.participantId, classId: attended!.classId }).lean();
+    const rid = enrolment!.residentId;
+    const raw = await models.Enrolment.find({ residentId: rid }).sort({ enrolledAt: 1 }).lean();
+    const sessions = await models.Attendance.countDocuments({ classId: attended!.classId, participantId: attended!.participantId });
+    for (const role of ['caseworker', 'agency:education'] as const) {
+      const result = await graph.query(query, { r: [{ __typename: 'Resident', id: rid }] }, role);
+      expect(result.errors).toBeUndefined();
+      const list = result.data._entities[0].emasEnrolments;
+      expect(list.map((e: { class: { id: string } }) => e.class.id)).toEqual(raw.map((e) => String(e.classId)));
+      const same = list.find((e: { class: { id: string } }) => e.class.id === String(attended!.classId));
+      expect(same.sessionsAttended).toBe(sessions);
+      expect(sessions).toBeGreaterThan(0);
+    }
+  });
+
+  it('answers an empty list for a resident EMAS does not know', async () => {
+    const result = await graph.query(query, { r: [{ __typename: 'Resident', id: `R${'0'.repeat(32)}` }] }, 'caseworker');
+    expect(result.data._entities).toEqual([{ id: `R${'0'.repeat(32)}`, emasEnrolments: [] }]);
+  });
+
+  it.each<Role>(['public', 'dashboard', 'auditor', 'agency:health'])('refuses the field to %s', async (role) => {
+    const enrolment = await models.Enrolment.findOne().lean();
+    const result = await graph.query(query, { r: [{ __typename: 'Resident', id: enrolment!.residentId }] }, role);
+    expect(result.data._entities[0].emasEnrolments).toBeNull();
+    expect(errorAt(result, ['_entities', 0, 'emasEnrolments'])?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+/** The pillar computed in plain JavaScript from the raw documents, independently of the aggregations. */
+async function independentFigures(year: number) {
+  const end = new Date(Date.UTC(year + 1, 0, 1));
+  const start = new Date(Date.UTC(year, 0, 1));
+  const [spots, classes, enrolments] = await Promise.all([
+    models.Spot.find().lean(),
+    models.EmasClass.find({ year }).lean(),
+    models.Enrolment.find({ year }).lean(),
+  ]);
+  type Figures = { emasSpots: number; activeEmasSpots: number; participants: Set<string>; tutors: Set<string>; classes: number; enrolments: number };
+  const blank = (): Figures => ({ emasSpots: 0, activeEmasSpots: 0, participants: new Set(), tutors: new Set(), classes: 0, enrolments: 0 });
+  const city = blank();
+  const byKelurahan = new Map(KELURAHAN.map((k) => [k.code, blank()]));
+  for (const spot of spots) {
+    const changes = spot.statusHistory.filter((c) => c.since < end);
+    if (changes.length === 0) continue;
+    const last = changes[changes.length - 1];
+    if (last.status === 'closed' && last.since < start) continue;
+    for (const f of [city, byKelurahan.get(spot.kelurahanCode)!]) {
+      f.emasSpots += 1;
+      if (last.status === 'active') f.activeEmasSpots += 1;
+    }
+  }
+  for (const c of classes) {
+    for (const f of [city, byKelurahan.get(c.kelurahanCode)!]) {
+      f.classes += 1;
+      f.tutors.add(String(c.tutorId));
+    }
+  }
+  for (const e of enrolments) {
+    for (const f of [city, byKelurahan.get(e.kelurahanCode)!]) {
+      f.enrolments += 1;
+      f.participants.add(String(e.participantId));
+    }
+  }
+  const plain = (f: Figures) => ({ ...f, participants: f.participants.size, tutors: f.tutors.size });
+  return { city: plain(city), byKelurahan: new Map([...byKelurahan].map(([code, f]) => [code, plain(f)])) };
+}
+
+describe('Smart Society pillar on the scorecards', () => {
+  const kelurahanQuery = `query($r: [_Any!]!) { _entities(representations: $r) { ... on KelurahanScorecard { kelurahanCode year ${SOCIETY} } } }`;
+  const allKelurahan = (year: number) => KELURAHAN.map((k) => ({ __typename: 'KelurahanScorecard', kelurahanCode: k.code, year }));
+
+  it('reproduces the published 2023 city figures: 108 spots, 100 active, 2,313 participants, 42 tutors', async () => {
+    const result = await graph.query(`query($r: [_Any!]!) { _entities(representations: $r) { ... on CityScorecard { year ${SOCIETY} } } }`, {
+      r: [{ __typename: 'CityScorecard', year: 2023 }],
+    });
+    expect(result.errors).toBeUndefined();
+    const expected = (await independentFigures(2023)).city;
+    expect(result.data._entities[0].society).toEqual(expected);
+    expect(expected).toMatchObject({ emasSpots: 108, activeEmasSpots: 100, participants: 2313, tutors: 42 });
+  });
+
+  it.each([2021, 2022, 2024])('matches the raw records for the city in %i', async (year) => {
+    const result = await graph.query(`query($r: [_Any!]!) { _entities(representations: $r) { ... on CityScorecard { ${SOCIETY} } } }`, {
+      r: [{ __typename: 'CityScorecard', year }],
+    });
+    expect(result.data._entities[0].society).toEqual((await independentFigures(year)).city);
+  });
+
+  it('matches the raw records in every kelurahan for the dashboard, exactly', async () => {
+    const result = await graph.query(kelurahanQuery, { r: allKelurahan(2023) }, 'dashboard');
+    expect(result.errors).toBeUndefined();
+    const expected = (await independentFigures(2023)).byKelurahan;
+    for (const entity of result.data._entities) expect(entity.society).toEqual(expected.get(entity.kelurahanCode));
+    expect(result.data._entities.every((e: { society: { emasSpots: number } }) => e.society.emasSpots >= 1)).toBe(true);
+  });
+
+  it('withholds kelurahan counts of people below 5 from the public, and never the spots', async () => {
+    const result = await graph.query(kelurahanQuery, { r: allKelurahan(2023) }, 'public');
+    const expected = (await independentFigures(2023)).byKelurahan;
+    let suppressed = 0;
+    result.data._entities.forEach((entity: { kelurahanCode: string; society: Record<string, number | null> }, index: number) => {
+      const figures = expected.get(entity.kelurahanCode)!;
+      expect(entity.society.emasSpots).toBe(figures.emasSpots);
+      expect(entity.society.activeEmasSpots).toBe(figures.activeEmasSpots);
+      for (const field of ['participants', 'tutors'] as const) {
+        if (figures[field] < 5) {
+          suppressed += 1;
+          expect(entity.society[field]).toBeNull();
+          expect(errorAt(result, ['_entities', index, 'society', field])?.extensions?.code).toBe('SUPPRESSED_SMALL_COUNT');
+        } else {
+          expect(entity.society[field]).toBe(figures[field]);
+        }
+      }
+    });
+    expect(suppressed).toBeGreaterThan(0);
+  });
+
+  it('withholds enrolments with the participants they come from, in a year without classes', async () => {
+    const result = await graph.query(kelurahanQuery, { r: [{ __typename: 'KelurahanScorecard', kelurahanCode: KELURAHAN[0].code, year: 2019 }] }, 'public');
+    const society = result.data._entities[0].society;
+    expect(society).toMatchObject({ participants: null, enrolments: null, tutors: null, classes: 0 });
+    expect(society.emasSpots).toBeGreaterThanOrEqual(1);
+    expect(errorAt(result, ['_entities', 0, 'society', 'enrolments'])?.extensions?.code).toBe('SUPPRESSED_SMALL_COUNT');
+  });
+
+  it('refuses a representation with an unknown kelurahan, naming the field', async () => {
+    const result = await graph.query(kelurahanQuery, { r: [{ __typename: 'KelurahanScorecard', kelurahanCode: '99.99.99.9999', year: 2023 }] }, 'dashboard');
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'kelurahanCode' });
+  });
+});
+
+describe('batching: a constant number of database commands', () => {
+  it('answers 46 kelurahan scorecards with 3 aggregations', async () => {
+    const used = await commandsDuring(() =>
+      graph.query(`query($r: [_Any!]!) { _entities(representations: $r) { ... on KelurahanScorecard { ${SOCIETY} } } }`, {
+        r: KELURAHAN.map((k) => ({ __typename: 'KelurahanScorecard', kelurahanCode: k.code, year: 2024 })),
+      }, 'dashboard'),
+    );
+    expect(used).toBeGreaterThanOrEqual(3);
+    expect(used).toBeLessThanOrEqual(3 + MONITOR_SLACK);
+  });
+
+  it('answers 46 kelurahan with their spots and those spots’ classes with one query each', async () => {
+    const used = await commandsDuring(async () => {
+      const result = await graph.query(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Kelurahan { emasSpots { code classes(year: 2023) { level } } } } }`, {
+        r: KELURAHAN.map((k) => ({ __typename: 'Kelurahan', code: k.code })),
+      });
+      expect(result.errors).toBeUndefined();
+    });
+    // One find for the spots, one for the classes, each with one getMore: both answers pass the first
+    // batch of 101 documents the driver asks for.
+    expect(used).toBeGreaterThanOrEqual(2);
+    expect(used).toBeLessThanOrEqual(4 + MONITOR_SLACK);
+  });
+
+  it('answers a page of 100 classes with their spots in 3 commands (page, count, spots)', async () => {
+    const used = await commandsDuring(() => graph.query(`{ emasClasses(first: 100) { nodes { spot { code } } } }`));
+    expect(used).toBeGreaterThanOrEqual(3);
+    expect(used).toBeLessThanOrEqual(3 + MONITOR_SLACK);
+  });
+});
+
+describe('enrolParticipant', () => {
+  it('registers a new participant and enrols them, for the agency only', async () => {
+    const before = await counts();
+    const result = await graph.query(ENROL, { input: adultInput(1) }, 'agency:education');
+    expect(result.errors).toBeUndefined();
+    expect(result.data.enrolParticipant).toMatchObject({
+      level: 'ADULT',
+      year: THIS_YEAR,
+      class: { id: fixture.adultClassId },
+      participant: { name: 'Tester 1', ageBand: 'ADULT', kelurahanCode: FIXTURE_KELURAHAN },
+    });
+    expect(await counts()).toEqual({ ...before, participants: before.participants + 1, enrolments: before.enrolments + 1 });
+    const stored = await models.Participant.findOne({ residentId: residentId(nik('1990-05-15', 1), TEST_SECRETS.residentIdSecret) }).select('+nik').lean();
+    expect(stored!.nik).toBe(nik('1990-05-15', 1));
+  });
+
+  it('answers a retry with the first enrolment and counts it once', async () => {
+    const first = await graph.query(ENROL, { input: adultInput(2) }, 'agency:education');
+    const before = await counts();
+    const again = await graph.query(ENROL, { input: adultInput(2) }, 'agency:education');
+    expect(again.data.enrolParticipant.id).toBe(first.data.enrolParticipant.id);
+    expect(again.data.enrolParticipant.enrolledAt).toBe(first.data.enrolParticipant.enrolledAt);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('checks a returning participant against the level and the birth date already registered', async () => {
+    const birth = `${THIS_YEAR - 12}-03-03`;
+    const person = { nik: nik(birth, 3), name: 'Dewi Kecil', birthDate: birth, kelurahanCode: FIXTURE_KELURAHAN };
+    const first = await graph.query(ENROL, { input: { classId: fixture.learnersClassId, participant: person } }, 'agency:education');
+    expect(first.data.enrolParticipant.participant.ageBand).toBe('CHILD');
+    const before = await counts();
+    // Twelve-year-olds may choose Young Learners or move up; this class is for adults, so it is refused.
+    const refused = await graph.query(ENROL, { input: { classId: fixture.adultClassId, participant: person } }, 'agency:education');
+    expectBadInput(refused, 'participant.birthDate');
+    expect(refused.errors![0].message).toMatch(/aged 18 or over/);
+    // Tester 1 is registered as born 1990-05-15; a form giving another date for the same NIK is refused.
+    const mismatch = await graph.query(
+      ENROL,
+      { input: { classId: fixture.learnersClassId, participant: { ...adultInput(1).participant, birthDate: `${THIS_YEAR - 8}-01-01` } } },
+      'agency:education',
+    );
+    expectBadInput(mismatch, 'participant.birthDate');
+    expect(mismatch.errors![0].message).toMatch(/already registered/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each([
+    ['classId', { classId: 'nope' }],
+    ['classId', { classId: '0'.repeat(24) }],
+    ['participant.nik', { participant: { nik: '1234' } }],
+    ['participant.nik', { participant: { nik: '3578010101900001' } }],
+    ['participant.name', { participant: { name: ' ' } }],
+    ['participant.birthDate', { participant: { birthDate: '15-05-1990' } }],
+    ['participant.birthDate', { participant: { birthDate: `${THIS_YEAR + 1}-01-01` } }],
+    ['participant.kelurahanCode', { participant: { kelurahanCode: '35.71.04.1001' } }],
+  ])('refuses a bad %s and writes nothing', async (field, change) => {
+    const base = adultInput(10);
+    const input = {
+      classId: (change as { classId?: string }).classId ?? base.classId,
+      participant: { ...base.participant, ...((change as { participant?: object }).participant ?? {}) },
+    };
+    const before = await counts();
+    expectBadInput(await graph.query(ENROL, { input }, 'agency:education'), field);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a participant too young for the level, naming the birth date', async () => {
+    const birth = `${THIS_YEAR - 10}-01-01`;
+    const result = await graph.query(ENROL, { input: adultInput(11, { nik: nik(birth, 11), birthDate: birth }) }, 'agency:education');
+    expectBadInput(result, 'participant.birthDate');
+    expect(result.errors![0].message).toMatch(/aged 18 or over/);
+  });
+
+  it('refuses classes at a paused spot and classes of a year that is over, with CONFLICT', async () => {
+    const before = await counts();
+    const paused = await graph.query(ENROL, { input: { ...adultInput(12), classId: fixture.pausedClassId } }, 'agency:education');
+    expect(paused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'classId' });
+    expect(paused.errors![0].message).toMatch(/spot is paused/);
+    const past = await graph.query(ENROL, { input: { ...adultInput(12), classId: fixture.pastClassId } }, 'agency:education');
+    expect(past.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'classId' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each<Role>(['public', 'dashboard', 'caseworker', 'agency:tax'])('refuses %s with FORBIDDEN and writes nothing', async (role) => {
+    const before = await counts();
+    const result = await graph.query(ENROL, { input: adultInput(13) }, role);
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('recordAttendance', () => {
+  const today = isoDate(TODAY);
+  const enrolled: string[] = [];
+
+  beforeAll(async () => {
+    for (const serial of [21, 22, 23]) {
+      const result = await graph.query(ENROL, { input: adultInput(serial) }, 'agency:education');
+      enrolled.push(result.data.enrolParticipant.participant.id);
+    }
+  });
+
+  it('records who came to today’s session, and a retry records no one twice', async () => {
+    const first = await graph.query(ATTEND, { input: { classId: fixture.adultClassId, sessionDate: today, participantIds: enrolled.slice(0, 2) } }, 'agency:education');
+    expect(first.errors).toBeUndefined();
+    expect(first.data.recordAttendance).toMatchObject({ sessionDate: today, recorded: 2, alreadyRecorded: 0, class: { id: fixture.adultClassId } });
+    const retry = await graph.query(
+      ATTEND,
+      { input: { classId: fixture.adultClassId, sessionDate: today, participantIds: [enrolled[1], enrolled[0], enrolled[2]] } },
+      'agency:education',
+    );
+    expect(retry.data.recordAttendance).toMatchObject({ recorded: 1, alreadyRecorded: 2 });
+    expect(retry.data.recordAttendance.attendance.map((a: { participant: { id: string } }) => a.participant.id).sort()).toEqual([...enrolled].sort());
+    expect(await models.Attendance.countDocuments({ classId: new Types.ObjectId(fixture.adultClassId) })).toBe(3);
+  });
+
+  it('writes nothing when one participant in the list is not enrolled in the class', async () => {
+    const outsider = await models.Enrolment.findOne({ year: 2023 }).lean();
+    const birth = `${THIS_YEAR - 9}-07-07`;
+    const child = await graph.query(
+      ENROL,
+      { input: { classId: fixture.learnersClassId, participant: { nik: nik(birth, 24), name: 'Anak Rajin', birthDate: birth, kelurahanCode: FIXTURE_KELURAHAN } } },
+      'agency:education',
+    );
+    const result = await graph.query(
+      ATTEND,
+      { input: { classId: fixture.learnersClassId, sessionDate: today, participantIds: [child.data.enrolParticipant.participant.id, String(outsider!.participantId)] } },
+      'agency:education',
+    );
+    expectBadInput(result, 'participantIds[1]');
+    expect(await models.Attendance.countDocuments({ classId: new Types.ObjectId(fixture.learnersClassId) })).toBe(0);
+  });
+
+  it('refuses a session before the participant enrolled', async () => {
+    const late = await models.Participant.create({
+      nik: nik('1985-02-02', 25),
+      residentId: residentId(nik('1985-02-02', 25), TEST_SECRETS.residentIdSecret),
+      name: 'Terlambat Daftar',
+      birthDate: new Date('1985-02-02'),
+      kelurahanCode: FIXTURE_KELURAHAN,
+      registeredAt: addDays(TODAY, 1),
+    });
+    await models.Enrolment.create({
+      participantId: late._id,
+      classId: new Types.ObjectId(fixture.adultClassId),
+      residentId: late.residentId,
+      kelurahanCode: FIXTURE_KELURAHAN,
+      year: THIS_YEAR,
+      level: 'adult',
+      ageBand: 'adult',
+      enrolledAt: addDays(TODAY, 1),
+    });
+    const result = await graph.query(ATTEND, { input: { classId: fixture.adultClassId, sessionDate: today, participantIds: [String(late._id)] } }, 'agency:education');
+    expectBadInput(result, 'participantIds[0]');
+    expect(result.errors![0].message).toMatch(/enrolled on or before/);
+  });
+
+  it.each([
+    ['sessionDate', { sessionDate: '2024-13-01' }],
+    ['sessionDate', { sessionDate: isoDate(addDays(TODAY, -1)) }],
+    ['sessionDate', { sessionDate: isoDate(addDays(TODAY, 7)) }],
+    ['participantIds', { participantIds: [] }],
+    ['participantIds[0]', { participantIds: ['x'] }],
+    ['classId', { classId: '0'.repeat(24) }],
+  ])('refuses a bad %s and writes nothing', async (field, change) => {
+    const before = await counts();
+    const input = { classId: fixture.adultClassId, sessionDate: today, participantIds: enrolled, ...change };
+    expectBadInput(await graph.query(ATTEND, { input }, 'agency:education'), field);
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each<Role>(['public', 'dashboard', 'caseworker'])('refuses %s with FORBIDDEN', async (role) => {
+    const result = await graph.query(ATTEND, { input: { classId: fixture.adultClassId, sessionDate: today, participantIds: enrolled } }, role);
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,202 @@
+import { Types } from 'mongoose';
+import { requireOwningAgency } from '../kit/access';
+import { badUserInput, conflict } from '../kit/errors';
+import { requireKelurahanCode } from '../kit/reference/kelurahan';
+import { ageOn, requireNik, residentId } from '../kit/residents';
+import type { SubgraphContext } from '../kit/subgraph';
+import { objectId, requireRecordId } from './ids';
+import type { EducationLoaders } from './loaders';
+import type { ClassDoc, EducationModels, EnrolmentDoc, ParticipantDoc, SpotDoc } from './models';
+import {
+  ageBand,
+  attendedBeforeEnrolment,
+  describeLevelAges,
+  enrolmentRefusal,
+  isEligibleForLevel,
+  isoDate,
+  parseIsoDate,
+  sessionRefusal,
+  startOfDay,
+  statusOn,
+  type Level,
+} from './rules';
+
+/**
+ * The agency's two staff actions. Each validates everything it was given before its first write, and each is
+ * safe to retry thanks to a natural unique key: (participant, class) for enrolments and (class, session date,
+ * participant) for attendance.
+ */
+type Context = SubgraphContext<EducationModels, EducationLoaders>;
+
+export const AGENCY = 'education';
+const MAX_ATTENDANCE_LIST = 100;
+
+export interface EnrolParticipantInput {
+  classId: string;
+  participant: { nik: string; name: string; birthDate: string; kelurahanCode: string };
+}
+
+export interface RecordAttendanceInput {
+  classId: string;
+  sessionDate: string;
+  participantIds: string[];
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/** Loads a class and its spot, naming `field` when the id matches no class. */
+async function loadClass(models: EducationModels, classId: string, field: string) {
+  const klass = await models.EmasClass.findById(classId).lean<ClassDoc>();
+  if (!klass) throw badUserInput(field, 'the id of an existing EMAS class', classId);
+  const spot = await models.Spot.findById(klass.spotId).lean<SpotDoc>();
+  if (!spot) throw new Error(`EMAS class ${classId} refers to spot ${String(klass.spotId)}, which does not exist.`);
+  return { klass, spot };
+}
+
+function requireName(value: unknown, field: string): string {
+  const name = typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : '';
+  if (name.length < 2 || name.length > 100) throw badUserInput(field, 'a name of 2 to 100 characters', value);
+  return name;
+}
+
+export async function enrolParticipant(input: EnrolParticipantInput, context: Context): Promise<EnrolmentDoc> {
+  requireOwningAgency(context.identity, AGENCY, 'Enrolling EMAS participants');
+  const { models } = context;
+  const classId = requireRecordId(input.classId, 'classId');
+  const nik = requireNik(input.participant.nik, 'participant.nik');
+  const name = requireName(input.participant.name, 'participant.name');
+  const now = new Date();
+  const birthDate = parseIsoDate(input.participant.birthDate);
+  if (!birthDate || birthDate.getTime() > now.getTime()) {
+    throw badUserInput('participant.birthDate', 'a past date in ISO-8601 form YYYY-MM-DD', input.participant.birthDate);
+  }
+  const kelurahanCode = requireKelurahanCode(input.participant.kelurahanCode, 'participant.kelurahanCode');
+  const { klass, spot } = await loadClass(models, classId, 'classId');
+
+  const resident = residentId(nik, context.secrets.residentIdSecret);
+  const existing = await models.Participant.findOne({ residentId: resident }).lean<ParticipantDoc>();
+  if (existing) {
+    // A retry (or a second form for the same person) answers with the enrolment already made, whatever has
+    // changed since, so that the caller always sees the first result.
+    const enrolled = await models.Enrolment.findOne({ participantId: existing._id, classId: klass._id }).lean<EnrolmentDoc>();
+    if (enrolled) return enrolled;
+    if (existing.birthDate.getTime() !== birthDate.getTime()) {
+      throw badUserInput('participant.birthDate', 'the birth date already registered for this NIK', input.participant.birthDate);
+    }
+  }
+
+  const refusal = enrolmentRefusal(spot.status, klass.year, now);
+  if (refusal) throw conflict(`Cannot enrol in class ${classId}: ${refusal}.`, 'classId');
+  const level = klass.level as Level;
+  if (!isEligibleForLevel(level, birthDate, now)) {
+    throw badUserInput(
+      'participant.birthDate',
+      `a participant ${describeLevelAges(level)} on the enrolment date for a ${level} class`,
+      `a birth date making them ${ageOn(birthDate, now)}`,
+    );
+  }
+
+  // Writes: the participant first (when new), then the enrolment. If the enrolment cannot be written, a
+  // participant created by this call is removed again, so a failure leaves nothing behind.
+  let participant = existing;
+  let createdParticipant: Types.ObjectId | undefined;
+  if (!participant) {
+    try {
+      const created = await models.Participant.create({ nik, residentId: resident, name, birthDate, kelurahanCode, registeredAt: now });
+      createdParticipant = created._id;
+      participant = created.toObject() as ParticipantDoc;
+    } catch (error) {
+      // A concurrent call registered the same person a moment ago: use that record.
+      if (!isDuplicateKey(error)) throw error;
+      participant = await models.Participant.findOne({ residentId: resident }).lean<ParticipantDoc>();
+      if (!participant) throw error;
+    }
+  }
+  try {
+    const enrolment = await models.Enrolment.create({
+      participantId: participant._id,
+      classId: klass._id,
+      residentId: resident,
+      kelurahanCode: klass.kelurahanCode,
+      year: klass.year,
+      level: klass.level,
+      ageBand: ageBand(participant.birthDate, now),
+      enrolledAt: now,
+    });
+    return enrolment.toObject() as EnrolmentDoc;
+  } catch (error) {
+    if (isDuplicateKey(error)) {
+      const enrolled = await models.Enrolment.findOne({ participantId: participant._id, classId: klass._id }).lean<EnrolmentDoc>();
+      if (enrolled) return enrolled;
+    }
+    if (createdParticipant) await models.Participant.deleteOne({ _id: createdParticipant });
+    throw error;
+  }
+}
+
+export interface AttendanceResult {
+  class: ClassDoc;
+  sessionDate: Date;
+  recorded: number;
+  alreadyRecorded: number;
+}
+
+export async function recordAttendance(input: RecordAttendanceInput, context: Context): Promise<AttendanceResult> {
+  requireOwningAgency(context.identity, AGENCY, 'Recording EMAS attendance');
+  const { models } = context;
+  const classId = requireRecordId(input.classId, 'classId');
+  const sessionDate = parseIsoDate(input.sessionDate);
+  if (!sessionDate) throw badUserInput('sessionDate', 'an ISO-8601 date YYYY-MM-DD', input.sessionDate);
+  if (!Array.isArray(input.participantIds) || input.participantIds.length < 1 || input.participantIds.length > MAX_ATTENDANCE_LIST) {
+    throw badUserInput('participantIds', `a list of 1 to ${MAX_ATTENDANCE_LIST} participant ids`, input.participantIds);
+  }
+  const participantIds = input.participantIds.map((id, index) => requireRecordId(id, `participantIds[${index}]`));
+  const { klass, spot } = await loadClass(models, classId, 'classId');
+
+  const today = startOfDay(new Date());
+  const refusal = sessionRefusal({ date: sessionDate, today }, { year: klass.year, level: klass.level as Level, schedule: spot.schedule });
+  if (refusal) throw badUserInput('sessionDate', `a day on which the class meets (${refusal})`, input.sessionDate);
+  const spotStatus = statusOn(spot.statusHistory, sessionDate);
+  if (spotStatus !== 'active') {
+    throw badUserInput('sessionDate', `a day on which the spot was active (it was ${spotStatus ?? 'not yet open'})`, input.sessionDate);
+  }
+
+  const unique = [...new Set(participantIds)];
+  const enrolments = await models.Enrolment.find({ classId: klass._id, participantId: { $in: unique.map(objectId) } }).lean<EnrolmentDoc[]>();
+  const enrolledAt = new Map(enrolments.map((enrolment) => [String(enrolment.participantId), enrolment.enrolledAt]));
+  participantIds.forEach((id, index) => {
+    const since = enrolledAt.get(id);
+    if (!since) throw badUserInput(`participantIds[${index}]`, `a participant enrolled in class ${classId}`, id);
+    if (attendedBeforeEnrolment(since, sessionDate)) {
+      throw badUserInput(`participantIds[${index}]`, `a participant enrolled on or before ${isoDate(sessionDate)}`, `enrolled on ${isoDate(since)}`);
+    }
+  });
+
+  const already = await models.Attendance.find({ classId: klass._id, sessionDate, participantId: { $in: unique.map(objectId) } })
+    .select({ participantId: 1 })
+    .lean<{ participantId: Types.ObjectId }[]>();
+  const present = new Set(already.map((row) => String(row.participantId)));
+  const now = new Date();
+  const rows = unique
+    .filter((id) => !present.has(id))
+    .map((id) => ({ _id: new Types.ObjectId(), classId: klass._id, participantId: objectId(id), sessionDate, kelurahanCode: klass.kelurahanCode, recordedAt: now }));
+
+  let recorded = rows.length;
+  if (rows.length > 0) {
+    try {
+      await models.Attendance.insertMany(rows, { ordered: false });
+    } catch (error) {
+      // Rows another call wrote in the meantime are duplicates and fine; anything else undoes this call's rows.
+      const failures = (error as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+      const onlyDuplicates = failures?.length ? failures.every((failure) => (failure.code ?? failure.err?.code) === 11000) : isDuplicateKey(error);
+      if (!onlyDuplicates) {
+        await models.Attendance.deleteMany({ _id: { $in: rows.map((row) => row._id) } });
+        throw error;
+      }
+      recorded -= failures?.length ?? 1;
+    }
+  }
+  return { class: klass, sessionDate, recorded, alreadyRecorded: unique.length - recorded };
+}
