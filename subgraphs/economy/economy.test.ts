@@ -1,0 +1,645 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KELURAHAN } from '../kit/reference/kelurahan';
+import { residentId } from '../kit/residents';
+import { startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
+import { economy } from './index';
+import type { EconomyModels } from './models';
+
+/**
+ * The economy subgraph over real HTTP against the embedded store, seeded once. Mutations in this file are
+ * dated 2026, so they never move the 2021–2024 figures the scorecard tests compare.
+ */
+let graph: TestSubgraph<EconomyModels>;
+
+beforeAll(async () => {
+  graph = await startTestSubgraph(economy, { seed: true });
+});
+
+afterAll(async () => {
+  await graph?.stop();
+});
+
+const STAFF = 'agency:economy';
+const DAY_MS = 86_400_000;
+
+function errorCodes(result: GraphQLResult): (string | undefined)[] {
+  return (result.errors ?? []).map((error) => error.extensions?.code);
+}
+
+function firstError(result: GraphQLResult) {
+  expect(result.errors, JSON.stringify(result.data)).toBeDefined();
+  return result.errors![0];
+}
+
+interface Expected {
+  loansDisbursed: number;
+  amountDisbursed: number;
+  interestRatePercent: number | null;
+  outstandingLoans: number;
+  nonPerformingRate: number;
+  applicationsSubmitted: number;
+}
+
+/**
+ * The pillar recomputed independently from the raw documents: plain loops over every loan, repayment and
+ * application, with days past due counted instalment by instalment.
+ */
+const expectedByYear = new Map<number, Promise<Map<string, Expected>>>();
+
+/** Memoized per year: the mutation tests below only write 2026 records, which no compared year includes. */
+function expectedFigures(year: number): Promise<Map<string, Expected>> {
+  if (!expectedByYear.has(year)) expectedByYear.set(year, computeExpected(year));
+  return expectedByYear.get(year)!;
+}
+
+async function computeExpected(year: number): Promise<Map<string, Expected>> {
+  const [loans, repayments, applications] = await Promise.all([
+    graph.models.Loan.find().lean(),
+    graph.models.Repayment.find().lean(),
+    graph.models.Application.find().lean(),
+  ]);
+  const start = Date.UTC(year, 0, 1);
+  const end = Date.UTC(year + 1, 0, 1);
+  const lastDay = Date.UTC(year, 11, 31);
+  const repaid = new Map<string, number>();
+  for (const repayment of repayments) {
+    if (repayment.paidAt.getTime() >= end) continue;
+    const key = String(repayment.loanId);
+    repaid.set(key, (repaid.get(key) ?? 0) + repayment.amount);
+  }
+  const result = new Map<string, Expected & { weighted: number; npl: number }>();
+  const entry = (key: string) => {
+    if (!result.has(key)) {
+      result.set(key, {
+        loansDisbursed: 0,
+        amountDisbursed: 0,
+        interestRatePercent: null,
+        outstandingLoans: 0,
+        nonPerformingRate: 0,
+        applicationsSubmitted: 0,
+        weighted: 0,
+        npl: 0,
+      });
+    }
+    return result.get(key)!;
+  };
+  for (const loan of loans) {
+    const disbursed = loan.disbursedAt.getTime();
+    if (disbursed >= end) continue;
+    for (const key of ['city', loan.kelurahanCode]) {
+      const figures = entry(key);
+      if (disbursed >= start) {
+        figures.loansDisbursed += 1;
+        figures.amountDisbursed += loan.principal;
+        figures.weighted += loan.principal * loan.ratePercent;
+      }
+      const paid = repaid.get(String(loan._id)) ?? 0;
+      const total = loan.principal + loan.totalInterest;
+      if (paid >= total) continue;
+      figures.outstandingLoans += 1;
+      let covered = paid;
+      for (const instalment of loan.instalments) {
+        if (covered >= instalment.amount) {
+          covered -= instalment.amount;
+          continue;
+        }
+        if ((lastDay - instalment.dueDate.getTime()) / DAY_MS > 90) figures.npl += 1;
+        break;
+      }
+    }
+  }
+  for (const application of applications) {
+    const submitted = application.submittedAt.getTime();
+    if (submitted < start || submitted >= end) continue;
+    entry('city').applicationsSubmitted += 1;
+    entry(application.kelurahanCode).applicationsSubmitted += 1;
+  }
+  for (const figures of result.values()) {
+    figures.interestRatePercent = figures.amountDisbursed ? Math.round((figures.weighted / figures.amountDisbursed) * 100) / 100 : null;
+    figures.nonPerformingRate = figures.outstandingLoans ? Math.round((figures.npl / figures.outstandingLoans) * 10_000) / 10_000 : 0;
+  }
+  return new Map(
+    [...result].map(([key, { weighted: _w, npl: _n, ...figures }]) => [key, figures]),
+  );
+}
+
+const PILLAR = 'loansDisbursed amountDisbursed interestRatePercent nonPerformingRate outstandingLoans applicationsSubmitted';
+const CITY_QUERY = `query($r:[_Any!]!){ _entities(representations:$r){ ... on CityScorecard { year economy { ${PILLAR} } } } }`;
+const KELURAHAN_QUERY = `query($r:[_Any!]!){ _entities(representations:$r){ ... on KelurahanScorecard { kelurahanCode year economy { ${PILLAR} } } } }`;
+
+function kelurahanReps(year: number) {
+  return KELURAHAN.map((k) => ({ __typename: 'KelurahanScorecard', kelurahanCode: k.code, year }));
+}
+
+describe('the seed tells the published story', () => {
+  it('lends to exactly 121 borrowers for Rp2,000,000,000 in 2021, at 2%', async () => {
+    const result = await graph.query(CITY_QUERY, { r: [{ __typename: 'CityScorecard', year: 2021 }] });
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities[0].economy).toMatchObject({
+      loansDisbursed: 121,
+      amountDisbursed: 2_000_000_000,
+      interestRatePercent: 2,
+    });
+  });
+
+  it('grows moderately after 2021 with a non-performing rate of a few percent', async () => {
+    const years = [2022, 2023, 2024].map((year) => ({ __typename: 'CityScorecard', year }));
+    const result = await graph.query(CITY_QUERY, { r: years });
+    const figures = result.data._entities.map((e: { economy: Expected }) => e.economy);
+    for (const year of figures) {
+      expect(year.loansDisbursed).toBeGreaterThan(121);
+      expect(year.loansDisbursed).toBeLessThanOrEqual(250);
+      expect(year.nonPerformingRate).toBeGreaterThanOrEqual(0.02);
+      expect(year.nonPerformingRate).toBeLessThanOrEqual(0.07);
+    }
+  });
+
+  it('keeps every loan within its tier ceiling, on the flat 2% 36-month schedule', async () => {
+    const loans = await graph.models.Loan.find().lean();
+    for (const loan of loans) {
+      const ceiling = loan.tier === 'cooperative' ? 100_000_000 : loan.tier === 'micro_small_10_25m' ? 25_000_000 : 9_999_999;
+      expect(loan.principal).toBeLessThanOrEqual(ceiling);
+      expect(loan.instalments.reduce((sum, i) => sum + i.amount, 0)).toBe(loan.principal + loan.totalInterest);
+      expect(loan.totalInterest).toBe(Math.floor((loan.principal * 6) / 100));
+    }
+  });
+});
+
+describe('scorecard figures equal figures computed independently from the raw records', () => {
+  it('city-wide for 2023', async () => {
+    const expected = (await expectedFigures(2023)).get('city');
+    const result = await graph.query(CITY_QUERY, { r: [{ __typename: 'CityScorecard', year: 2023 }] }, 'public');
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities[0]).toEqual({ year: 2023, economy: expected });
+  });
+
+  it('for all 46 kelurahan in 2023, exact for the dashboard', async () => {
+    const expected = await expectedFigures(2023);
+    const result = await graph.query(KELURAHAN_QUERY, { r: kelurahanReps(2023) }, 'dashboard');
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities).toHaveLength(46);
+    for (const entity of result.data._entities) {
+      const want = expected.get(entity.kelurahanCode) ?? {
+        loansDisbursed: 0,
+        amountDisbursed: 0,
+        interestRatePercent: null,
+        outstandingLoans: 0,
+        nonPerformingRate: 0,
+        applicationsSubmitted: 0,
+      };
+      expect(entity.economy, entity.kelurahanCode).toEqual(want);
+    }
+    const total = result.data._entities.reduce((sum: number, e: { economy: Expected }) => sum + e.economy.loansDisbursed, 0);
+    expect(total).toBe(expected.get('city')!.loansDisbursed);
+  });
+
+  it('answers Kelurahan.kurnia with the same figures as its scorecard', async () => {
+    const code = KELURAHAN[0].code;
+    const expected = (await expectedFigures(2022)).get(code);
+    const result = await graph.query(
+      `query($r:[_Any!]!){ _entities(representations:$r){ ... on Kelurahan { code kurnia(year: 2022) { ${PILLAR} } } } }`,
+      { r: [{ __typename: 'Kelurahan', code }] },
+      'dashboard',
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities[0]).toEqual({ code, kurnia: expected });
+  });
+});
+
+describe('small counts are suppressed for the public at kelurahan level', () => {
+  it('withholds every figure of a kelurahan-year with fewer than 5 loans, shows those with more', async () => {
+    const expected = await expectedFigures(2023);
+    const codes = KELURAHAN.map((k) => k.code);
+    const few = codes.find((code) => (expected.get(code)?.loansDisbursed ?? 0) < 5)!;
+    const many = codes.find((code) => {
+      const figures = expected.get(code);
+      return figures && figures.loansDisbursed >= 5 && figures.outstandingLoans >= 5 && figures.applicationsSubmitted >= 5;
+    })!;
+    expect(few).toBeDefined();
+    expect(many).toBeDefined();
+    const reps = [few, many].map((kelurahanCode) => ({ __typename: 'KelurahanScorecard', kelurahanCode, year: 2023 }));
+    const result = await graph.query(KELURAHAN_QUERY, { r: reps }, 'public');
+
+    const [hidden, shown] = result.data._entities;
+    expect(hidden.economy.loansDisbursed).toBeNull();
+    expect(hidden.economy.amountDisbursed).toBeNull();
+    expect(hidden.economy.interestRatePercent).toBeNull();
+    expect(hidden.economy.nonPerformingRate).toBeNull();
+    const suppressedPaths = (result.errors ?? [])
+      .filter((error) => error.extensions?.code === 'SUPPRESSED_SMALL_COUNT')
+      .map((error) => error.path?.join('.'));
+    expect(suppressedPaths).toContain('_entities.0.economy.loansDisbursed');
+    expect(suppressedPaths).toContain('_entities.0.economy.amountDisbursed');
+    expect(suppressedPaths.every((path) => path?.startsWith('_entities.0.'))).toBe(true);
+    expect(shown.economy).toEqual(expected.get(many));
+  });
+
+  it('never suppresses city-wide figures, and shows the dashboard exact small counts', async () => {
+    const expected = await expectedFigures(2023);
+    const few = KELURAHAN.map((k) => k.code).find((code) => (expected.get(code)?.loansDisbursed ?? 0) === 1)!;
+    const result = await graph.query(
+      KELURAHAN_QUERY,
+      { r: [{ __typename: 'KelurahanScorecard', kelurahanCode: few, year: 2023 }] },
+      'dashboard',
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities[0].economy.loansDisbursed).toBe(1);
+  });
+});
+
+describe('batching: 46 kelurahan cost a small constant number of commands', () => {
+  it('resolves 46 KelurahanScorecard representations with at most 5 database commands', async () => {
+    const sum = (counters: Record<string, number>) => counters.query + counters.command + counters.getmore;
+    const before = await graph.opcounters();
+    const result = await graph.query(KELURAHAN_QUERY, { r: kelurahanReps(2024) }, 'dashboard');
+    const after = await graph.opcounters();
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities).toHaveLength(46);
+    // Four for the figures (two aggregations, a repayment aggregation, one find) and one for opcounters itself.
+    expect(sum(after) - sum(before)).toBeLessThanOrEqual(5);
+  });
+
+  it('resolves 46 Kelurahan with their kurnia figures in one set of aggregations', async () => {
+    const before = await graph.opcounters();
+    const result = await graph.query(
+      `query($r:[_Any!]!){ _entities(representations:$r){ ... on Kelurahan { code kurnia(year: 2023) { loansDisbursed } } } }`,
+      { r: KELURAHAN.map((k) => ({ __typename: 'Kelurahan', code: k.code })) },
+      'dashboard',
+    );
+    const after = await graph.opcounters();
+    expect(result.errors).toBeUndefined();
+    const used = after.query + after.command + after.getmore - (before.query + before.command + before.getmore);
+    expect(used).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('resident fields: caseworker and the agency read, everyone else is refused', () => {
+  const RESIDENT_QUERY = `query($r:[_Any!]!){ _entities(representations:$r){ ... on Resident { id
+    kurniaLoans { id principal tier kelurahan { code } instalments { number amount } standing(asOf: "2024-12-31") { collectibility outstanding } }
+    kurniaApplications { id status amountRequested } } } }`;
+
+  async function aBorrower() {
+    const loan = await graph.models.Loan.findOne({ disbursedAt: { $lt: new Date('2022-01-01') } }).lean();
+    return loan!;
+  }
+
+  it('gives the caseworker the loans and applications of the resident', async () => {
+    const loan = await aBorrower();
+    const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, 'caseworker');
+    expect(result.errors).toBeUndefined();
+    const resident = result.data._entities[0];
+    expect(resident.kurniaLoans).toHaveLength(1);
+    expect(resident.kurniaLoans[0]).toMatchObject({ id: String(loan._id), principal: loan.principal, tier: loan.tier });
+    expect(resident.kurniaLoans[0].instalments).toHaveLength(36);
+    expect(resident.kurniaApplications.map((a: { id: string }) => a.id)).toEqual([String(loan.applicationId)]);
+  });
+
+  it('lets the owning agency read them too', async () => {
+    const loan = await aBorrower();
+    const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, STAFF);
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities[0].kurniaLoans[0].id).toBe(String(loan._id));
+  });
+
+  for (const role of ['public', 'dashboard', 'auditor', 'agency:tax'] as const) {
+    it(`refuses role ${role} with FORBIDDEN on each field`, async () => {
+      const loan = await aBorrower();
+      const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, role);
+      expect(result.data._entities[0]).toEqual({ id: loan.residentId, kurniaLoans: null, kurniaApplications: null });
+      expect(errorCodes(result)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    });
+  }
+
+  it('answers empty lists for a resident the agency does not know', async () => {
+    const unknown = residentId('3571019999990001', TEST_SECRETS.residentIdSecret);
+    const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: unknown }] }, 'caseworker');
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities[0]).toEqual({ id: unknown, kurniaLoans: [], kurniaApplications: [] });
+  });
+
+  it("keeps the applicant's name from the caseworker", async () => {
+    const loan = await aBorrower();
+    const result = await graph.query(
+      `query($r:[_Any!]!){ _entities(representations:$r){ ... on Resident { kurniaApplications { applicant { name businessName } } } } }`,
+      { r: [{ __typename: 'Resident', id: loan.residentId }] },
+      'caseworker',
+    );
+    expect(errorCodes(result)).toEqual(['FORBIDDEN']);
+    expect(result.data._entities[0].kurniaApplications[0].applicant.businessName).toEqual(expect.any(String));
+  });
+});
+
+describe('staff queries: filters and pagination', () => {
+  it('refuses the lists to anyone but the agency', async () => {
+    for (const role of ['public', 'dashboard', 'caseworker'] as const) {
+      const result = await graph.query('{ kurniaLoans { totalCount } }', {}, role);
+      expect(errorCodes(result)).toEqual(['FORBIDDEN']);
+    }
+  });
+
+  it('pages through the 2023 loans without gaps or repeats', async () => {
+    const query = `query($after: String) { kurniaLoans(year: 2023, first: 100, after: $after) {
+      nodes { id disbursedAt } pageInfo { hasNextPage endCursor } totalCount } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page += 1) {
+      const result: GraphQLResult = await graph.query(query, { after }, STAFF);
+      expect(result.errors).toBeUndefined();
+      const connection = result.data.kurniaLoans;
+      expect(connection.totalCount).toBe(198);
+      for (const node of connection.nodes) {
+        expect(node.disbursedAt.startsWith('2023-')).toBe(true);
+        seen.push(node.id);
+      }
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(seen).toHaveLength(198);
+    expect(new Set(seen).size).toBe(198);
+  });
+
+  it('filters applications by status and kelurahan', async () => {
+    const rejected = await graph.models.Application.countDocuments({ status: 'rejected' });
+    const result = await graph.query(
+      `{ kurniaApplications(status: rejected, first: 5) { totalCount nodes { status rejectionReason decidedAt applicant { name kelurahan { code } } } } }`,
+      {},
+      STAFF,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.kurniaApplications.totalCount).toBe(rejected);
+    for (const node of result.data.kurniaApplications.nodes) {
+      expect(node).toMatchObject({ status: 'rejected', rejectionReason: expect.any(String), decidedAt: expect.any(String) });
+      expect(node.applicant.name).toEqual(expect.any(String));
+    }
+    const code = KELURAHAN[5].code;
+    const inKelurahan = await graph.models.Application.countDocuments({ kelurahanCode: code });
+    const byPlace = await graph.query(`query($c: String) { kurniaApplications(kelurahanCode: $c) { totalCount } }`, { c: code }, STAFF);
+    expect(byPlace.data.kurniaApplications.totalCount).toBe(inKelurahan);
+  });
+
+  it('names the argument at fault', async () => {
+    const cases: [string, string][] = [
+      ['{ kurniaLoans(first: 101) { totalCount } }', 'first'],
+      ['{ kurniaLoans(kelurahanCode: "35.71.09.1001") { totalCount } }', 'kelurahanCode'],
+      ['{ kurniaLoans(year: 1999) { totalCount } }', 'year'],
+      ['{ kurniaLoan(id: "not-an-id") { id } }', 'id'],
+      ['{ kurniaScheduleQuote(principal: 100000001, disbursedAt: "2024-01-01") { totalInterest } }', 'principal'],
+      ['{ kurniaScheduleQuote(principal: 1000000, disbursedAt: "2024-02-30") { totalInterest } }', 'disbursedAt'],
+    ];
+    for (const [query, field] of cases) {
+      const error = firstError(await graph.query(query, {}, STAFF));
+      expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+  });
+
+  it('quotes a schedule to anyone, to the rupiah', async () => {
+    const result = await graph.query(
+      '{ kurniaScheduleQuote(principal: 7777777, disbursedAt: "2024-01-31") { totalInterest totalRepayable instalments { number dueDate amount } } }',
+    );
+    expect(result.errors).toBeUndefined();
+    const quote = result.data.kurniaScheduleQuote;
+    expect(quote.totalInterest).toBe(466_666);
+    expect(quote.totalRepayable).toBe(8_244_443);
+    expect(quote.instalments[0]).toEqual({ number: 1, dueDate: '2024-02-29', amount: 229_011 });
+    expect(quote.instalments[35]).toEqual({ number: 36, dueDate: '2027-01-31', amount: 229_058 });
+  });
+
+  it("computes a loan's standing from its repayments", async () => {
+    const loan = (await graph.models.Loan.findOne({ disbursedAt: { $gte: new Date('2022-01-01') } }).lean())!;
+    const repayments = await graph.models.Repayment.find({ loanId: loan._id, paidAt: { $lt: new Date('2024-01-01') } }).lean();
+    const repaid = repayments.reduce((sum, r) => sum + r.amount, 0);
+    const result = await graph.query(
+      `query($id: ID!) { kurniaLoan(id: $id) { principal totalRepayable repayments { amount } standing(asOf: "2023-12-31") { amountRepaid outstanding } } }`,
+      { id: String(loan._id) },
+      STAFF,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.kurniaLoan.standing).toEqual({
+      amountRepaid: repaid,
+      outstanding: loan.principal + loan.totalInterest - repaid,
+    });
+  });
+});
+
+describe('mutations: apply, verify, approve, disburse, repay', () => {
+  const NIK = '3571025506880007';
+  const SUBMIT = `mutation($input: SubmitKurniaApplicationInput!) { submitKurniaApplication(input: $input) { id status tier amountRequested submittedAt } }`;
+  const VERIFY = `mutation($id: ID!) { verifyKurniaApplication(id: $id, verifiedAt: "2026-03-05") { id status verifiedAt } }`;
+  const APPROVE = `mutation($id: ID!, $amount: Float!) { approveKurniaApplication(id: $id, approvedAmount: $amount, decidedAt: "2026-03-10") { id status approvedAmount } }`;
+  const DISBURSE = `mutation($id: ID!, $at: String!) { disburseKurniaLoan(applicationId: $id, disbursedAt: $at) {
+    id principal ratePercent tenorMonths scheduleKind totalInterest totalRepayable disbursedAt
+    instalments { number dueDate principal interest amount } application { status } } }`;
+  const REPAY = `mutation($input: RecordKurniaRepaymentInput!) { recordKurniaRepayment(input: $input) { id amount paidAt reference loan { id } } }`;
+
+  const input = (overrides: Record<string, unknown> = {}) => ({
+    nik: NIK,
+    name: 'Sri Wulandari',
+    birthDate: '1988-06-15',
+    kelurahanCode: '35.71.02.1006',
+    businessName: 'Warung Pecel Sri',
+    businessSector: 'culinary',
+    hasBusinessLicence: true,
+    tier: 'micro_small_10_25m',
+    amountRequested: 15_000_000,
+    submittedAt: '2026-03-02',
+    idempotencyKey: 'test-submit-0001',
+    ...overrides,
+  });
+
+  async function counts() {
+    const [applicants, applications, loans, repayments] = await Promise.all([
+      graph.models.Applicant.countDocuments(),
+      graph.models.Application.countDocuments(),
+      graph.models.Loan.countDocuments(),
+      graph.models.Repayment.countDocuments(),
+    ]);
+    return { applicants, applications, loans, repayments };
+  }
+
+  let applicationId: string;
+  let loanId: string;
+
+  it('runs the whole happy path, each retry counted once', async () => {
+    const before = await counts();
+    const submitted = await graph.query(SUBMIT, { input: input() }, STAFF);
+    expect(submitted.errors).toBeUndefined();
+    expect(submitted.data.submitKurniaApplication).toMatchObject({
+      status: 'submitted',
+      tier: 'micro_small_10_25m',
+      amountRequested: 15_000_000,
+      submittedAt: '2026-03-02T00:00:00.000Z',
+    });
+    applicationId = submitted.data.submitKurniaApplication.id;
+
+    const retried = await graph.query(SUBMIT, { input: input() }, STAFF);
+    expect(retried.data.submitKurniaApplication.id).toBe(applicationId);
+
+    const verified = await graph.query(VERIFY, { id: applicationId }, STAFF);
+    expect(verified.data.verifyKurniaApplication).toMatchObject({ status: 'verified', verifiedAt: '2026-03-05T00:00:00.000Z' });
+
+    const approved = await graph.query(APPROVE, { id: applicationId, amount: 12_000_000 }, STAFF);
+    expect(approved.errors).toBeUndefined();
+    expect(approved.data.approveKurniaApplication).toMatchObject({ status: 'approved', approvedAmount: 12_000_000 });
+    const approvedAgain = await graph.query(APPROVE, { id: applicationId, amount: 12_000_000 }, STAFF);
+    expect(approvedAgain.data.approveKurniaApplication.status).toBe('approved');
+
+    const disbursed = await graph.query(DISBURSE, { id: applicationId, at: '2026-03-16' }, STAFF);
+    expect(disbursed.errors).toBeUndefined();
+    const loan = disbursed.data.disburseKurniaLoan;
+    expect(loan).toMatchObject({
+      principal: 12_000_000,
+      ratePercent: 2,
+      tenorMonths: 36,
+      scheduleKind: 'flat',
+      totalInterest: 720_000,
+      totalRepayable: 12_720_000,
+      disbursedAt: '2026-03-16T00:00:00.000Z',
+      application: { status: 'disbursed' },
+    });
+    // 12,000,000 / 36 = 333,333.33 and 720,000 / 36 = 20,000: the 36th instalment takes the 12 rupiah left.
+    expect(loan.instalments[0]).toEqual({ number: 1, dueDate: '2026-04-16', principal: 333_333, interest: 20_000, amount: 353_333 });
+    expect(loan.instalments[35]).toEqual({ number: 36, dueDate: '2029-03-16', principal: 333_345, interest: 20_000, amount: 353_345 });
+    loanId = loan.id;
+
+    const again = await graph.query(DISBURSE, { id: applicationId, at: '2026-03-20' }, STAFF);
+    expect(again.data.disburseKurniaLoan.id).toBe(loanId);
+    expect(again.data.disburseKurniaLoan.disbursedAt).toBe('2026-03-16T00:00:00.000Z');
+
+    const repayment = { loanId, amount: 353_333, paidAt: '2026-04-15', reference: 'BJTM-2026-000123' };
+    const paid = await graph.query(REPAY, { input: repayment }, STAFF);
+    expect(paid.errors).toBeUndefined();
+    expect(paid.data.recordKurniaRepayment).toMatchObject({ amount: 353_333, reference: 'BJTM-2026-000123', loan: { id: loanId } });
+    const paidAgain = await graph.query(REPAY, { input: repayment }, STAFF);
+    expect(paidAgain.data.recordKurniaRepayment.id).toBe(paid.data.recordKurniaRepayment.id);
+
+    expect(await counts()).toEqual({
+      applicants: before.applicants + 1,
+      applications: before.applications + 1,
+      loans: before.loans + 1,
+      repayments: before.repayments + 1,
+    });
+
+    const standing = await graph.query(
+      `query($id: ID!) { kurniaLoan(id: $id) { standing(asOf: "2026-05-20") { amountDue amountRepaid outstanding daysPastDue collectibility } } }`,
+      { id: loanId },
+      STAFF,
+    );
+    // Two instalments have fallen due (16 April and 16 May); one is paid, the second is 4 days late.
+    expect(standing.data.kurniaLoan.standing).toEqual({
+      amountDue: 706_666,
+      amountRepaid: 353_333,
+      outstanding: 12_720_000 - 353_333,
+      daysPastDue: 4,
+      collectibility: 'late',
+    });
+
+    const resident = residentId(NIK, TEST_SECRETS.residentIdSecret);
+    const mine = await graph.query(
+      `query($r:[_Any!]!){ _entities(representations:$r){ ... on Resident { kurniaLoans { id } } } }`,
+      { r: [{ __typename: 'Resident', id: resident }] },
+      'caseworker',
+    );
+    expect(mine.data._entities[0].kurniaLoans).toEqual([{ id: loanId }]);
+    const stored = await graph.models.Applicant.findOne({ residentId: resident }).lean();
+    expect(stored?.nik).toBe(NIK);
+  });
+
+  it('refuses a repayment above the outstanding amount and writes nothing', async () => {
+    const before = await counts();
+    const result = await graph.query(
+      REPAY,
+      { input: { loanId, amount: 12_720_000, paidAt: '2026-05-15', reference: 'BJTM-2026-000999' } },
+      STAFF,
+    );
+    expect(firstError(result).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a reference already used for another loan', async () => {
+    const other = (await graph.models.Loan.findOne({ _id: { $ne: loanId } }).lean())!;
+    const result = await graph.query(
+      REPAY,
+      { input: { loanId: String(other._id), amount: 1_000, paidAt: '2026-05-15', reference: 'BJTM-2026-000123' } },
+      STAFF,
+    );
+    expect(firstError(result).extensions).toMatchObject({ code: 'CONFLICT', field: 'reference' });
+  });
+
+  it('names the field of every invalid submission and writes nothing', async () => {
+    const before = await counts();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ nik: '3578011506880001' }, 'nik'],
+      [{ nik: '35710215' }, 'nik'],
+      [{ name: ' ' }, 'name'],
+      [{ birthDate: '1960-01-01' }, 'birthDate'],
+      [{ birthDate: '1988-13-01' }, 'birthDate'],
+      [{ kelurahanCode: '35.71.04.1001' }, 'kelurahanCode'],
+      [{ businessName: 'X' }, 'businessName'],
+      [{ amountRequested: 30_000_000 }, 'amountRequested'],
+      [{ amountRequested: 15_000_000.5 }, 'amountRequested'],
+      [{ tier: 'micro_small_under_10m', amountRequested: 12_000_000 }, 'amountRequested'],
+      [{ hasBusinessLicence: false }, 'hasBusinessLicence'],
+      [{ submittedAt: '2099-01-01' }, 'submittedAt'],
+      [{ idempotencyKey: 'short' }, 'idempotencyKey'],
+    ];
+    for (const [overrides, field] of cases) {
+      const result = await graph.query(SUBMIT, { input: input({ idempotencyKey: `bad-${field}-0001`, ...overrides }) }, STAFF);
+      expect(firstError(result).extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('enforces the status order and the approval rules', async () => {
+    const fresh = await graph.query(SUBMIT, { input: input({ idempotencyKey: 'test-submit-0002', amountRequested: 20_000_000 }) }, STAFF);
+    const id = fresh.data.submitKurniaApplication.id;
+
+    const early = await graph.query(APPROVE, { id, amount: 20_000_000 }, STAFF);
+    expect(firstError(early).extensions).toMatchObject({ code: 'CONFLICT', field: 'status' });
+    const notYet = await graph.query(DISBURSE, { id, at: '2026-03-20' }, STAFF);
+    expect(firstError(notYet).extensions?.code).toBe('CONFLICT');
+
+    await graph.query(VERIFY, { id }, STAFF);
+    const tooMuch = await graph.query(APPROVE, { id, amount: 21_000_000 }, STAFF);
+    expect(firstError(tooMuch).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'approvedAmount' });
+    const belowTier = await graph.query(APPROVE, { id, amount: 9_000_000 }, STAFF);
+    expect(firstError(belowTier).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'approvedAmount' });
+    const stored = await graph.models.Application.findById(id).lean();
+    expect(stored).toMatchObject({ status: 'verified', approvedAmount: null });
+
+    const rejected = await graph.query(
+      `mutation($id: ID!) { rejectKurniaApplication(id: $id, reason: "The business was not found at the address.", decidedAt: "2026-03-12") { status rejectionReason } }`,
+      { id },
+      STAFF,
+    );
+    expect(rejected.data.rejectKurniaApplication).toEqual({ status: 'rejected', rejectionReason: 'The business was not found at the address.' });
+    const afterRejection = await graph.query(APPROVE, { id, amount: 20_000_000 }, STAFF);
+    expect(firstError(afterRejection).extensions?.code).toBe('CONFLICT');
+  });
+
+  it('refuses a different amount on an approved application and a disbursal before approval date', async () => {
+    const again = await graph.query(APPROVE, { id: applicationId, amount: 11_000_000 }, STAFF);
+    expect(firstError(again).extensions).toMatchObject({ code: 'CONFLICT', field: 'approvedAmount' });
+
+    const other = await graph.query(SUBMIT, { input: input({ idempotencyKey: 'test-submit-0003' }) }, STAFF);
+    const id = other.data.submitKurniaApplication.id;
+    await graph.query(VERIFY, { id }, STAFF);
+    await graph.query(APPROVE, { id, amount: 15_000_000 }, STAFF);
+    const before = await counts();
+    const early = await graph.query(DISBURSE, { id, at: '2026-03-01' }, STAFF);
+    expect(firstError(early).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'disbursedAt' });
+    const missing = await graph.query(REPAY, { input: { loanId, amount: 1_000, paidAt: '2026-03-01', reference: 'BJTM-EARLY-01' } }, STAFF);
+    expect(firstError(missing).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'paidAt' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses every staff mutation to other roles with FORBIDDEN and writes nothing', async () => {
+    const before = await counts();
+    for (const role of ['public', 'dashboard', 'caseworker', 'agency:tax'] as const) {
+      const submit = await graph.query(SUBMIT, { input: input({ idempotencyKey: `forbidden-${role}` }) }, role);
+      expect(errorCodes(submit)).toEqual(['FORBIDDEN']);
+      const repay = await graph.query(REPAY, { input: { loanId, amount: 1_000, paidAt: '2026-05-01', reference: `X-${role}` } }, role);
+      expect(errorCodes(repay)).toEqual(['FORBIDDEN']);
+    }
+    expect(await counts()).toEqual(before);
+  });
+});

@@ -1,0 +1,4 @@
+import { runMain, runSubgraph } from '../kit/run';
+import { economy } from './index';
+
+runMain(() => runSubgraph(economy));
