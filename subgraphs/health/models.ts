@@ -1,0 +1,126 @@
+import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { REQUEST_STATUSES, TEAM_ROLES, VITAL_LIMITS } from './rules';
+
+/**
+ * The Homecare records. Health data is specific personal data, so each record carries the pseudonymous
+ * residentId (indexed) that the graph uses, while the NIK stays on the patient record inside the agency.
+ * Requests, visits and referrals repeat the patient's kelurahanCode so that the pillar aggregations filter
+ * on one indexed field without a lookup.
+ */
+
+export const CHANNELS = ['whatsapp', 'phone', 'walk_in', 'referral'] as const;
+export const PRIORITIES = ['emergency', 'urgent', 'routine'] as const;
+export const CONDITIONS = ['stroke', 'paralysis', 'elderly_alone', 'chronic', 'post_hospital', 'disability', 'palliative'] as const;
+export const POVERTY_REGISTRIES = ['none', 'dtks', 'dtsen'] as const;
+
+const KELURAHAN_CODE = /^35\.71\.0[1-3]\.10\d\d$/;
+const RESIDENT_ID = /^R[0-9a-f]{32}$/;
+
+const patientSchema = new Schema(
+  {
+    nik: { type: String, required: true, match: /^35710[1-3]\d{10}$/, unique: true },
+    residentId: { type: String, required: true, match: RESIDENT_ID, unique: true },
+    name: { type: String, required: true, trim: true, minlength: 2, maxlength: 100 },
+    sex: { type: String, required: true, enum: ['F', 'M'] },
+    birthDate: { type: Date, required: true },
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE, index: true },
+    rw: { type: Number, required: true, min: 1, max: 99 },
+    rt: { type: Number, required: true, min: 1, max: 999 },
+    conditions: {
+      type: [{ type: String, enum: CONDITIONS }],
+      validate: { validator: (list: string[]) => list.length > 0, message: 'a patient has at least one condition' },
+    },
+    povertyRegistry: { type: String, required: true, enum: POVERTY_REGISTRIES },
+    bpjs: { type: Boolean, required: true },
+    registeredAt: { type: Date, required: true },
+  },
+  { collection: 'patients', versionKey: false },
+);
+
+const requestSchema = new Schema(
+  {
+    patientResidentId: { type: String, required: true, match: RESIDENT_ID, index: true },
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    channel: { type: String, required: true, enum: CHANNELS },
+    receivedAt: { type: Date, required: true },
+    priority: { type: String, required: true, enum: PRIORITIES },
+    complaint: { type: String, required: true, trim: true, minlength: 3, maxlength: 1000 },
+    status: { type: String, required: true, enum: REQUEST_STATUSES, index: true },
+    idempotencyKey: { type: String, required: true, unique: true },
+  },
+  { collection: 'requests', versionKey: false },
+);
+requestSchema.index({ kelurahanCode: 1, receivedAt: 1 });
+requestSchema.index({ receivedAt: 1 });
+
+const vitalsSchema = new Schema(
+  {
+    systolic: { type: Number, required: true, min: VITAL_LIMITS.systolic.min, max: VITAL_LIMITS.systolic.max },
+    diastolic: { type: Number, required: true, min: VITAL_LIMITS.diastolic.min, max: VITAL_LIMITS.diastolic.max },
+    pulse: { type: Number, required: true, min: VITAL_LIMITS.pulse.min, max: VITAL_LIMITS.pulse.max },
+    temperature: { type: Number, required: true, min: VITAL_LIMITS.temperature.min, max: VITAL_LIMITS.temperature.max },
+    bloodGlucose: { type: Number, min: VITAL_LIMITS.bloodGlucose.min, max: VITAL_LIMITS.bloodGlucose.max, default: null },
+  },
+  { _id: false },
+);
+
+const visitSchema = new Schema(
+  {
+    requestId: { type: Schema.Types.ObjectId, required: true, index: true },
+    patientResidentId: { type: String, required: true, match: RESIDENT_ID, index: true },
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    /** Copied from the request so that the median response time of a year's requests needs no lookup. */
+    requestReceivedAt: { type: Date, required: true },
+    visitedAt: { type: Date, required: true },
+    responseHours: { type: Number, required: true, min: 0 },
+    team: {
+      type: [{ type: String, enum: TEAM_ROLES }],
+      validate: { validator: (list: string[]) => list.length > 0, message: 'a visit has at least one team member' },
+    },
+    vitals: { type: vitalsSchema, required: true },
+    actions: {
+      type: [{ type: String, trim: true, minlength: 2, maxlength: 200 }],
+      validate: { validator: (list: string[]) => list.length > 0, message: 'a visit records at least one action' },
+    },
+    idempotencyKey: { type: String, required: true, unique: true },
+  },
+  { collection: 'visits', versionKey: false },
+);
+visitSchema.index({ kelurahanCode: 1, visitedAt: 1 });
+visitSchema.index({ visitedAt: 1 });
+visitSchema.index({ kelurahanCode: 1, requestReceivedAt: 1 });
+visitSchema.index({ requestReceivedAt: 1 });
+
+const referralSchema = new Schema(
+  {
+    requestId: { type: Schema.Types.ObjectId, required: true, index: true },
+    patientResidentId: { type: String, required: true, match: RESIDENT_ID, index: true },
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    referredTo: { type: String, required: true, trim: true, minlength: 2, maxlength: 200 },
+    reason: { type: String, required: true, trim: true, minlength: 3, maxlength: 1000 },
+    referredAt: { type: Date, required: true },
+  },
+  { collection: 'referrals', versionKey: false },
+);
+
+export type PatientRecord = InferSchemaType<typeof patientSchema> & { _id: Types.ObjectId };
+export type RequestRecord = InferSchemaType<typeof requestSchema> & { _id: Types.ObjectId };
+export type VisitRecord = InferSchemaType<typeof visitSchema> & { _id: Types.ObjectId };
+export type ReferralRecord = InferSchemaType<typeof referralSchema> & { _id: Types.ObjectId };
+
+export interface HealthModels {
+  [name: string]: Model<any>;
+  Patient: Model<PatientRecord>;
+  HomecareRequest: Model<RequestRecord>;
+  Visit: Model<VisitRecord>;
+  Referral: Model<ReferralRecord>;
+}
+
+export function createHealthModels(connection: Connection): HealthModels {
+  return {
+    Patient: connection.model<PatientRecord>('Patient', patientSchema),
+    HomecareRequest: connection.model<RequestRecord>('HomecareRequest', requestSchema),
+    Visit: connection.model<VisitRecord>('Visit', visitSchema),
+    Referral: connection.model<ReferralRecord>('Referral', referralSchema),
+  };
+}
