@@ -1,0 +1,43 @@
+import { Types } from 'mongoose';
+import type { EnvironmentModels } from './models';
+import { balanceOf } from './rules';
+
+/**
+ * Savings are not stored: a member's balance is the sum of their deposits' values minus the sum of their
+ * withdrawals, aggregated when asked (two pipelines for any number of members). A stored balance could
+ * drift from the records; this cannot.
+ */
+export async function balancesOf(models: EnvironmentModels, memberIds: readonly string[]): Promise<Map<string, number>> {
+  const ids = memberIds.map((id) => new Types.ObjectId(id));
+  const [deposited, withdrawn] = await Promise.all([
+    models.Deposit.aggregate<{ _id: Types.ObjectId; sum: number }>([
+      { $match: { memberId: { $in: ids } } },
+      { $group: { _id: '$memberId', sum: { $sum: '$totalValue' } } },
+    ]),
+    models.Withdrawal.aggregate<{ _id: Types.ObjectId; sum: number }>([
+      { $match: { memberId: { $in: ids } } },
+      { $group: { _id: '$memberId', sum: { $sum: '$amount' } } },
+    ]),
+  ]);
+  const depositedBy = new Map(deposited.map((row) => [String(row._id), row.sum]));
+  const withdrawnBy = new Map(withdrawn.map((row) => [String(row._id), row.sum]));
+  return new Map(memberIds.map((id) => [id, balanceOf(depositedBy.get(id) ?? 0, withdrawnBy.get(id) ?? 0)]));
+}
+
+/**
+ * Runs one member's balance-changing steps one at a time in this process, so that two payouts for the same
+ * member cannot both pass the balance check before either is written. The agency runs one instance of its
+ * subgraph; a deployment with several replicas would need a database transaction here instead.
+ */
+const queues = new Map<string, Promise<unknown>>();
+
+export async function oneAtATimeFor<T>(memberId: string, step: () => Promise<T>): Promise<T> {
+  const previous = queues.get(memberId) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(step);
+  queues.set(memberId, run);
+  try {
+    return await run;
+  } finally {
+    if (queues.get(memberId) === run) queues.delete(memberId);
+  }
+}

@@ -1,0 +1,4 @@
+import { runMain, runSubgraph } from '../kit/run';
+import { environment } from './index';
+
+runMain(() => runSubgraph(environment));

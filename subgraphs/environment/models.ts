@@ -1,0 +1,165 @@
+import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+
+/**
+ * The waste banks' records. Balances are not stored: a member's savings are the sum of their deposits minus
+ * the sum of their withdrawals, aggregated when asked, so that no stored figure can drift from the records
+ * it summarizes.
+ */
+
+export const WASTE_BANK_STATUSES = ['active', 'inactive'] as const;
+export const WITHDRAWAL_KINDS = ['cash', 'lebaran', 'groceries'] as const;
+
+const KELURAHAN_CODE = /^35\.71\.0[1-3]\.10\d\d$/;
+const RESIDENT_ID = /^R[0-9a-f]{32}$/;
+const NIK = /^35710[1-3]\d{10}$/;
+const WASTE_BANK_CODE = /^BS-\d{4}-\d{3}$/;
+const CATEGORY_CODE = /^[a-z][a-z_]{1,30}$/;
+
+const activePeriodSchema = new Schema(
+  {
+    from: { type: Date, required: true },
+    /** The first day without weigh-ins; absent while the period goes on. */
+    until: { type: Date, default: null },
+  },
+  { _id: false },
+);
+
+const wasteBankSchema = new Schema(
+  {
+    code: { type: String, required: true, match: WASTE_BANK_CODE },
+    name: { type: String, required: true, trim: true, minlength: 3, maxlength: 120 },
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    rw: { type: Number, required: true, min: 1, max: 99 },
+    rt: { type: Number, required: true, min: 1, max: 999 },
+    establishedAt: { type: Date, required: true },
+    /** Today's status, kept beside the periods for the indexed status filter; validated against them below. */
+    status: { type: String, required: true, enum: WASTE_BANK_STATUSES },
+    activePeriods: { type: [activePeriodSchema], required: true },
+  },
+  { collection: 'waste_banks' },
+);
+wasteBankSchema.index({ code: 1 }, { unique: true });
+wasteBankSchema.index({ kelurahanCode: 1, code: 1 });
+wasteBankSchema.index({ status: 1 });
+wasteBankSchema.pre('validate', function checkStatusMatchesPeriods() {
+  const periods = this.activePeriods ?? [];
+  const open = periods.length > 0 && !periods[periods.length - 1].until;
+  if ((this.status === 'active') !== open) {
+    this.invalidate('status', `status "${this.status}" contradicts the active periods (last period ${open ? 'open' : 'closed'})`);
+  }
+});
+
+const priceSchema = new Schema(
+  {
+    validFrom: { type: Date, required: true },
+    pricePerKg: { type: Number, required: true, min: 1, max: 1_000_000 },
+  },
+  { _id: false },
+);
+
+const wasteCategorySchema = new Schema(
+  {
+    code: { type: String, required: true, match: CATEGORY_CODE },
+    name: { type: String, required: true, trim: true },
+    /** Oldest first; a deposit uses the latest validFrom on or before its date. */
+    prices: { type: [priceSchema], required: true },
+  },
+  { collection: 'waste_categories' },
+);
+wasteCategorySchema.index({ code: 1 }, { unique: true });
+
+const memberSchema = new Schema(
+  {
+    /**
+     * Kept by the agency for its own service only and never returned through the graph; `select: false`
+     * keeps it out of every read that does not ask for it by name.
+     */
+    nik: { type: String, required: true, match: NIK, select: false },
+    residentId: { type: String, required: true, match: RESIDENT_ID },
+    name: { type: String, required: true, trim: true, minlength: 2, maxlength: 120 },
+    wasteBankCode: { type: String, required: true, match: WASTE_BANK_CODE },
+    /** The waste bank's kelurahan, copied so that per-kelurahan counts need no join. */
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    joinedAt: { type: Date, required: true },
+    leftAt: { type: Date, default: null },
+  },
+  { collection: 'members' },
+);
+memberSchema.index({ wasteBankCode: 1, residentId: 1 }, { unique: true });
+memberSchema.index({ residentId: 1 });
+memberSchema.index({ kelurahanCode: 1, joinedAt: 1 });
+
+const depositLineSchema = new Schema(
+  {
+    category: { type: String, required: true, match: CATEGORY_CODE },
+    kg: { type: Number, required: true, min: 0.001, max: 1000 },
+    pricePerKg: { type: Number, required: true, min: 1 },
+    value: { type: Number, required: true, min: 0 },
+  },
+  { _id: false },
+);
+
+const depositSchema = new Schema(
+  {
+    memberId: { type: Schema.Types.ObjectId, required: true },
+    residentId: { type: String, required: true, match: RESIDENT_ID },
+    wasteBankCode: { type: String, required: true, match: WASTE_BANK_CODE },
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    depositedAt: { type: Date, required: true },
+    lines: {
+      type: [depositLineSchema],
+      required: true,
+      validate: { validator: (lines: unknown[]) => lines.length >= 1 && lines.length <= 20, message: 'a deposit has 1 to 20 lines' },
+    },
+    /** The lines' sums, fixed with them at write time (a deposit never changes), so yearly sums need no $unwind. */
+    totalKg: { type: Number, required: true, min: 0 },
+    totalValue: { type: Number, required: true, min: 0 },
+    idempotencyKey: { type: String, required: true, minlength: 8, maxlength: 100 },
+  },
+  { collection: 'deposits' },
+);
+depositSchema.index({ idempotencyKey: 1 }, { unique: true });
+depositSchema.index({ memberId: 1, depositedAt: 1 });
+depositSchema.index({ kelurahanCode: 1, depositedAt: 1 });
+depositSchema.index({ depositedAt: 1 });
+
+const withdrawalSchema = new Schema(
+  {
+    memberId: { type: Schema.Types.ObjectId, required: true },
+    residentId: { type: String, required: true, match: RESIDENT_ID },
+    wasteBankCode: { type: String, required: true, match: WASTE_BANK_CODE },
+    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    amount: { type: Number, required: true, min: 1 },
+    kind: { type: String, required: true, enum: WITHDRAWAL_KINDS },
+    withdrawnAt: { type: Date, required: true },
+    idempotencyKey: { type: String, required: true, minlength: 8, maxlength: 100 },
+  },
+  { collection: 'withdrawals' },
+);
+withdrawalSchema.index({ idempotencyKey: 1 }, { unique: true });
+withdrawalSchema.index({ memberId: 1, withdrawnAt: 1 });
+
+export type WasteBankDoc = InferSchemaType<typeof wasteBankSchema> & { _id: Types.ObjectId };
+export type WasteCategoryDoc = InferSchemaType<typeof wasteCategorySchema> & { _id: Types.ObjectId };
+export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: Types.ObjectId };
+export type DepositDoc = InferSchemaType<typeof depositSchema> & { _id: Types.ObjectId };
+export type WithdrawalDoc = InferSchemaType<typeof withdrawalSchema> & { _id: Types.ObjectId };
+
+export interface EnvironmentModels {
+  [name: string]: Model<any>;
+  WasteBank: Model<WasteBankDoc>;
+  WasteCategory: Model<WasteCategoryDoc>;
+  Member: Model<MemberDoc>;
+  Deposit: Model<DepositDoc>;
+  Withdrawal: Model<WithdrawalDoc>;
+}
+
+export function createEnvironmentModels(connection: Connection): EnvironmentModels {
+  return {
+    WasteBank: connection.model<WasteBankDoc>('WasteBank', wasteBankSchema),
+    WasteCategory: connection.model<WasteCategoryDoc>('WasteCategory', wasteCategorySchema),
+    Member: connection.model<MemberDoc>('Member', memberSchema),
+    Deposit: connection.model<DepositDoc>('Deposit', depositSchema),
+    Withdrawal: connection.model<WithdrawalDoc>('Withdrawal', withdrawalSchema),
+  };
+}
