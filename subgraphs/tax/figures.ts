@@ -1,0 +1,99 @@
+import type { PipelineStage } from 'mongoose';
+import { rate } from '../kit/scorecard';
+import type { TaxModels } from './models';
+import { yearRangeWib } from './rules';
+
+/**
+ * The tax figures of one year, computed by aggregation from the reports and payments at query time:
+ * - reports filed: reports for the year's periods (January to December) that left draft;
+ * - on-time filing rate: the share of those submitted by the 10th of the following month;
+ * - tax due: the tax due on those reports;
+ * - active taxpayers: distinct taxpayers with at least one of those reports;
+ * - tax revenue: payments received during the year on Kediri's clock, tax and late interest, whatever
+ *   period they pay (revenue is counted when cash comes in, as the city's budget counts it).
+ */
+export interface TaxFigures {
+  reportsFiled: number;
+  onTimeFilingRate: number;
+  taxDue: number;
+  taxRevenue: number;
+  activeTaxpayers: number;
+}
+
+export const NO_FIGURES: TaxFigures = Object.freeze({
+  reportsFiled: 0,
+  onTimeFilingRate: 0,
+  taxDue: 0,
+  taxRevenue: 0,
+  activeTaxpayers: 0,
+});
+
+/** What the figures are grouped by: one kelurahan each, one tax type each, or the whole city. */
+export type FigureGrouping = 'kelurahanCode' | 'taxType' | 'city';
+
+/**
+ * Tallies a year's figures in two aggregations, one over reports and one over payments, whatever the
+ * number of groups asked for, so that the 46 kelurahan of a scorecard cost two database commands.
+ * `kelurahanCodes` narrows the match to those kelurahan.
+ */
+export async function tallyFigures(
+  models: TaxModels,
+  year: number,
+  groupBy: FigureGrouping,
+  kelurahanCodes?: readonly string[],
+): Promise<Map<string, TaxFigures>> {
+  const place = kelurahanCodes ? { kelurahanCode: { $in: [...kelurahanCodes] } } : {};
+  const group = groupBy === 'city' ? null : `$${groupBy}`;
+  const { start, end } = yearRangeWib(year);
+
+  const reportStages: PipelineStage[] = [
+    { $match: { ...place, period: { $gte: `${year}-01`, $lte: `${year}-12` }, status: { $ne: 'draft' } } },
+    // First per group and taxpayer, so that the second stage can count distinct taxpayers.
+    {
+      $group: {
+        _id: { group, taxpayerId: '$taxpayerId' },
+        filed: { $sum: 1 },
+        onTime: { $sum: { $cond: [{ $eq: ['$filedOnTime', true] }, 1, 0] } },
+        taxDue: { $sum: '$taxDue' },
+      },
+    },
+    {
+      $group: {
+        _id: '$_id.group',
+        reportsFiled: { $sum: '$filed' },
+        onTime: { $sum: '$onTime' },
+        taxDue: { $sum: '$taxDue' },
+        activeTaxpayers: { $sum: 1 },
+      },
+    },
+  ];
+  const paymentStages: PipelineStage[] = [
+    { $match: { ...place, paidAt: { $gte: start, $lt: end } } },
+    { $group: { _id: group, taxRevenue: { $sum: '$amount' } } },
+  ];
+  const [reports, payments] = await Promise.all([
+    models.TaxReport.aggregate<{ _id: string | null; reportsFiled: number; onTime: number; taxDue: number; activeTaxpayers: number }>(reportStages),
+    models.TaxPayment.aggregate<{ _id: string | null; taxRevenue: number }>(paymentStages),
+  ]);
+
+  const byGroup = new Map<string, TaxFigures>();
+  const entry = (key: string | null) => {
+    const name = key ?? 'city';
+    let figures = byGroup.get(name);
+    if (!figures) {
+      figures = { ...NO_FIGURES };
+      byGroup.set(name, figures);
+    }
+    return figures;
+  };
+  for (const row of reports) {
+    Object.assign(entry(row._id), {
+      reportsFiled: row.reportsFiled,
+      onTimeFilingRate: rate(row.onTime, row.reportsFiled),
+      taxDue: row.taxDue,
+      activeTaxpayers: row.activeTaxpayers,
+    });
+  }
+  for (const row of payments) entry(row._id).taxRevenue = row.taxRevenue;
+  return byGroup;
+}

@@ -1,0 +1,63 @@
+import DataLoader from 'dataloader';
+import { Types } from 'mongoose';
+import type { Identity } from '../kit/identity';
+import { manyByField, oneByField, splitKey } from '../kit/loaders';
+import { NO_FIGURES, tallyFigures, type TaxFigures } from './figures';
+import type { TaxModels, TaxObjectRecord, TaxPaymentRecord, TaxReportRecord, TaxpayerRecord } from './models';
+
+/**
+ * The tax agency's DataLoaders, built fresh for every request. Every entity and nested list goes through
+ * one of them, so that a page of 100 reports asks for their objects, taxpayers and payments in one query
+ * each, and 46 kelurahan scorecards cost two aggregations.
+ */
+export function createTaxLoaders(models: TaxModels, _identity: Identity) {
+  return {
+    taxpayerById: oneByField<TaxpayerRecord>(models.Taxpayer, '_id'),
+    taxpayerByNpwpd: oneByField<TaxpayerRecord>(models.Taxpayer, 'npwpd'),
+    taxpayerByResidentId: oneByField<TaxpayerRecord>(models.Taxpayer, 'residentId', { type: 'individual' }),
+    taxObjectById: oneByField<TaxObjectRecord>(models.TaxObject, '_id'),
+    taxObjectsByTaxpayer: manyByField<TaxObjectRecord>(models.TaxObject, 'taxpayerId'),
+    reportById: oneByField<TaxReportRecord>(models.TaxReport, '_id'),
+    reportsByTaxObject: manyByField<TaxReportRecord>(models.TaxReport, 'taxObjectId', { sort: { period: 1 } }),
+    paymentByReport: oneByField<TaxPaymentRecord>(models.TaxPayment, 'reportId'),
+
+    /** Key "kelurahanCode|year"; one aggregation pair per distinct year among the keys (usually one). */
+    kelurahanFigures: new DataLoader<string, TaxFigures>(async (keys) => {
+      const codesByYear = new Map<number, string[]>();
+      for (const key of keys) {
+        const [code, year] = splitKey(key);
+        const codes = codesByYear.get(Number(year)) ?? [];
+        codes.push(code);
+        codesByYear.set(Number(year), codes);
+      }
+      const tallies = new Map<number, Map<string, TaxFigures>>();
+      await Promise.all(
+        [...codesByYear].map(async ([year, codes]) => {
+          tallies.set(year, await tallyFigures(models, year, 'kelurahanCode', codes));
+        }),
+      );
+      return keys.map((key) => {
+        const [code, year] = splitKey(key);
+        return tallies.get(Number(year))?.get(code) ?? NO_FIGURES;
+      });
+    }),
+
+    /** Key: the year; the whole city's figures. */
+    cityFigures: new DataLoader<number, TaxFigures>(async (years) =>
+      Promise.all(years.map(async (year) => (await tallyFigures(models, year, 'city')).get('city') ?? NO_FIGURES)),
+    ),
+
+    /** Key: a taxpayer id; how many reports are filed but unpaid and the tax due on them. */
+    unpaidByTaxpayer: new DataLoader<string, { unpaidReports: number; unpaidTaxDue: number }>(async (ids) => {
+      // Aggregation pipelines are not cast by mongoose, so the ids are made ObjectIds here.
+      const rows = await models.TaxReport.aggregate<{ _id: unknown; unpaidReports: number; unpaidTaxDue: number }>([
+        { $match: { taxpayerId: { $in: ids.map((id) => new Types.ObjectId(id)) }, status: { $in: ['submitted', 'verified'] } } },
+        { $group: { _id: '$taxpayerId', unpaidReports: { $sum: 1 }, unpaidTaxDue: { $sum: '$taxDue' } } },
+      ]);
+      const byId = new Map(rows.map((row) => [String(row._id), row]));
+      return ids.map((id) => byId.get(id) ?? { unpaidReports: 0, unpaidTaxDue: 0 });
+    }),
+  };
+}
+
+export type TaxLoaders = ReturnType<typeof createTaxLoaders>;

@@ -1,0 +1,4 @@
+import { runMain, runSubgraph } from '../kit/run';
+import { tax } from './index';
+
+runMain(() => runSubgraph(tax));

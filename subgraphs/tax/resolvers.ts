@@ -1,0 +1,268 @@
+import { peopleCount, requireOwningAgency, requireRole } from '../kit/access';
+import { badUserInput } from '../kit/errors';
+import { paginate } from '../kit/pagination';
+import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
+import { isResidentId } from '../kit/residents';
+import { requireYear, scorecardKey, type KelurahanScorecardRef } from '../kit/scorecard';
+import type { TaxContext } from './context';
+import { fileTaxReport, submitTaxReport, verifyTaxReport, type FileTaxReportInput } from './filing';
+import { tallyFigures, NO_FIGURES, type TaxFigures } from './figures';
+import { requireObjectId } from './inputs';
+import type { TaxObjectRecord, TaxPaymentRecord, TaxReportRecord, TaxpayerRecord } from './models';
+import { recordTaxPayment, type RecordTaxPaymentInput } from './payments';
+import { registerTaxObject, registerTaxpayer, type RegisterTaxObjectInput, type RegisterTaxpayerInput } from './registration';
+import {
+  filingDeadline,
+  NPWPD_PATTERN,
+  parsePeriod,
+  PAYMENT_CHANNELS,
+  paymentDeadline,
+  RATE_TABLE,
+  RATE_TABLE_VALID_FROM,
+  rateFraction,
+  REPORT_STATUSES,
+  TAX_SUBTYPES,
+  TAX_TYPES,
+  TAXPAYER_TYPES,
+  type TaxRate,
+} from './rules';
+
+/**
+ * The tax subgraph's resolvers: thin. They check access and arguments, then hand over to the loaders,
+ * the figures and the mutations. Taxpayer data is confidential under HKPD, so every way into a taxpayer,
+ * object, report or payment starts with the owning-agency check; aggregates are public.
+ */
+
+const AGENCY = 'tax';
+
+/** GraphQL enum names are upper case; the records keep the lower-case codes of the rules. */
+function enumOf(values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value) => [value.toUpperCase(), value]));
+}
+
+const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
+const idOf = (record: { _id: unknown }) => String(record._id);
+
+// One helper per entity, shared by the root query and by every field that reaches the same entity.
+
+function taxpayerByNpwpd(npwpd: string, context: TaxContext) {
+  requireOwningAgency(context.identity, AGENCY, 'A taxpayer record');
+  if (!NPWPD_PATTERN.test(npwpd)) throw badUserInput('npwpd', 'an NPWPD such as "P.2.0000123.02.08"', npwpd);
+  return context.loaders.taxpayerByNpwpd.load(npwpd);
+}
+
+function taxObjectById(id: string, context: TaxContext) {
+  requireOwningAgency(context.identity, AGENCY, 'A tax object');
+  return context.loaders.taxObjectById.load(requireObjectId(id, 'id', 'a tax object').toHexString());
+}
+
+function taxReportById(id: string, context: TaxContext) {
+  requireOwningAgency(context.identity, AGENCY, 'A tax report');
+  return context.loaders.reportById.load(requireObjectId(id, 'id', 'a tax report').toHexString());
+}
+
+/** The figures behind a KelurahanTaxSummary or a GovernanceIndicators; kelurahanCode null for the city. */
+interface FiguresParent {
+  kelurahanCode: string | null;
+  year: number;
+  figures: TaxFigures;
+}
+
+async function kelurahanFigures(kelurahanCode: string, year: number, context: TaxContext): Promise<FiguresParent> {
+  const key = scorecardKey({ kelurahanCode, year });
+  return { kelurahanCode, year, figures: await context.loaders.kelurahanFigures.load(key) };
+}
+
+/**
+ * A figure of a kelurahan for a public caller stands only when at least 5 taxpayers make it up: the count
+ * itself goes through the small-count rule, and every figure derived from those taxpayers follows it, so
+ * that one restaurant's revenue cannot be read off its kelurahan. City figures are never withheld.
+ */
+function figure(name: keyof TaxFigures, label: string) {
+  return (parent: FiguresParent, _args: unknown, context: TaxContext) => {
+    if (parent.kelurahanCode !== null) {
+      const where = `kelurahan ${parent.kelurahanCode} in ${parent.year}`;
+      const count = parent.figures.activeTaxpayers;
+      if (name === 'activeTaxpayers') return peopleCount(context.identity, count, `The number of active taxpayers of ${where}`);
+      peopleCount(context.identity, count, `The ${label} of ${where}, which comes from fewer than 5 taxpayers,`);
+    }
+    return parent.figures[name];
+  };
+}
+
+export const resolvers = {
+  TaxType: enumOf(TAX_TYPES),
+  TaxSubtype: enumOf(TAX_SUBTYPES),
+  TaxpayerType: enumOf(TAXPAYER_TYPES),
+  TaxReportStatus: enumOf(REPORT_STATUSES),
+  TaxPaymentChannel: enumOf(PAYMENT_CHANNELS),
+
+  Query: {
+    taxRates: () => RATE_TABLE,
+
+    taxpayers(
+      _: unknown,
+      args: { kelurahanCode?: string | null; type?: string | null; first?: number | null; after?: string | null },
+      context: TaxContext,
+    ) {
+      requireOwningAgency(context.identity, AGENCY, 'The list of taxpayers');
+      const filter: Record<string, unknown> = {};
+      if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
+      if (args.type != null) filter.type = args.type;
+      return paginate<TaxpayerRecord>(context.models.Taxpayer, filter, args);
+    },
+
+    taxpayer: (_: unknown, args: { npwpd: string }, context: TaxContext) => taxpayerByNpwpd(args.npwpd, context),
+    taxObject: (_: unknown, args: { id: string }, context: TaxContext) => taxObjectById(args.id, context),
+    taxReport: (_: unknown, args: { id: string }, context: TaxContext) => taxReportById(args.id, context),
+
+    taxReports(
+      _: unknown,
+      args: {
+        kelurahanCode?: string | null;
+        period?: string | null;
+        status?: string | null;
+        taxType?: string | null;
+        first?: number | null;
+        after?: string | null;
+      },
+      context: TaxContext,
+    ) {
+      requireOwningAgency(context.identity, AGENCY, 'The list of tax reports');
+      const filter: Record<string, unknown> = {};
+      if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
+      if (args.period != null) {
+        if (!parsePeriod(args.period)) throw badUserInput('period', 'a month as "YYYY-MM", e.g. "2024-03"', args.period);
+        filter.period = args.period;
+      }
+      if (args.status != null) filter.status = args.status;
+      if (args.taxType != null) filter.taxType = args.taxType;
+      return paginate<TaxReportRecord>(context.models.TaxReport, filter, args);
+    },
+
+    async taxRevenueByType(_: unknown, args: { year: number }, context: TaxContext) {
+      const year = requireYear(args.year, 'year');
+      const byType = await tallyFigures(context.models, year, 'taxType');
+      const selfAssessed = [...new Set(RATE_TABLE.filter((row) => row.selfAssessed).map((row) => row.taxType))];
+      return selfAssessed.map((taxType) => {
+        const figures = byType.get(taxType) ?? NO_FIGURES;
+        return { taxType, year, reportsFiled: figures.reportsFiled, taxDue: figures.taxDue, taxRevenue: figures.taxRevenue };
+      });
+    },
+  },
+
+  Mutation: {
+    fileTaxReport: (_: unknown, args: { input: FileTaxReportInput }, context: TaxContext) => fileTaxReport(args.input, context),
+    submitTaxReport: (_: unknown, args: { id: string }, context: TaxContext) => submitTaxReport(args.id, context),
+    verifyTaxReport: (_: unknown, args: { id: string }, context: TaxContext) => verifyTaxReport(args.id, context),
+    recordTaxPayment: (_: unknown, args: { input: RecordTaxPaymentInput }, context: TaxContext) =>
+      recordTaxPayment(args.input, context),
+    registerTaxpayer: (_: unknown, args: { input: RegisterTaxpayerInput }, context: TaxContext) =>
+      registerTaxpayer(args.input, context),
+    registerTaxObject: (_: unknown, args: { input: RegisterTaxObjectInput }, context: TaxContext) =>
+      registerTaxObject(args.input, context),
+  },
+
+  TaxRate: {
+    rate: (row: TaxRate) => rateFraction(row.basisPoints),
+    validFrom: () => RATE_TABLE_VALID_FROM,
+  },
+
+  Taxpayer: {
+    id: idOf,
+    businessId: (taxpayer: TaxpayerRecord) => taxpayer.businessId ?? null,
+    resident: (taxpayer: TaxpayerRecord) => (taxpayer.residentId ? { id: taxpayer.residentId } : null),
+    kelurahan: (taxpayer: TaxpayerRecord) => ({ code: taxpayer.kelurahanCode }),
+    registeredAt: (taxpayer: TaxpayerRecord) => iso(taxpayer.registeredAt),
+    taxObjects: (taxpayer: TaxpayerRecord, _: unknown, context: TaxContext) =>
+      context.loaders.taxObjectsByTaxpayer.load(idOf(taxpayer)),
+  },
+
+  TaxObject: {
+    id: idOf,
+    kelurahan: (object: TaxObjectRecord) => ({ code: object.kelurahanCode }),
+    activeUntil: (object: TaxObjectRecord) => object.activeUntil ?? null,
+    taxpayer: (object: TaxObjectRecord, _: unknown, context: TaxContext) =>
+      context.loaders.taxpayerById.load(String(object.taxpayerId)),
+    reports: (object: TaxObjectRecord, _: unknown, context: TaxContext) =>
+      context.loaders.reportsByTaxObject.load(idOf(object)),
+  },
+
+  TaxReport: {
+    id: idOf,
+    rate: (report: TaxReportRecord) => rateFraction(report.rateBasisPoints),
+    submittedAt: (report: TaxReportRecord) => iso(report.submittedAt),
+    filedOnTime: (report: TaxReportRecord) => report.filedOnTime ?? null,
+    filingDeadline: (report: TaxReportRecord) => filingDeadline(parsePeriod(report.period)!).toISOString(),
+    paymentDeadline: (report: TaxReportRecord) => paymentDeadline(parsePeriod(report.period)!).toISOString(),
+    verifiedAt: (report: TaxReportRecord) => iso(report.verifiedAt),
+    paidAt: (report: TaxReportRecord) => iso(report.paidAt),
+    taxObject: (report: TaxReportRecord, _: unknown, context: TaxContext) =>
+      context.loaders.taxObjectById.load(String(report.taxObjectId)),
+    taxpayer: (report: TaxReportRecord, _: unknown, context: TaxContext) =>
+      context.loaders.taxpayerById.load(String(report.taxpayerId)),
+    payment: (report: TaxReportRecord, _: unknown, context: TaxContext) =>
+      context.loaders.paymentByReport.load(idOf(report)),
+  },
+
+  TaxPayment: {
+    id: idOf,
+    paidAt: (payment: TaxPaymentRecord) => iso(payment.paidAt),
+    report: (payment: TaxPaymentRecord, _: unknown, context: TaxContext) =>
+      context.loaders.reportById.load(String(payment.reportId)),
+  },
+
+  KelurahanTaxSummary: {
+    activeTaxpayers: figure('activeTaxpayers', 'number of active taxpayers'),
+    reportsFiled: figure('reportsFiled', 'number of reports filed'),
+    onTimeFilingRate: figure('onTimeFilingRate', 'on-time filing rate'),
+    taxDue: figure('taxDue', 'tax due'),
+    taxRevenue: figure('taxRevenue', 'tax revenue'),
+  },
+
+  GovernanceIndicators: {
+    taxReportsFiled: figure('reportsFiled', 'number of tax reports filed'),
+    onTimeFilingRate: figure('onTimeFilingRate', 'on-time filing rate'),
+    taxRevenue: figure('taxRevenue', 'tax revenue'),
+    taxDue: figure('taxDue', 'tax due'),
+    activeTaxpayers: figure('activeTaxpayers', 'number of active taxpayers'),
+  },
+
+  Kelurahan: {
+    __resolveReference: (reference: { code: string }) => (isKelurahanCode(reference.code) ? { code: reference.code } : null),
+    taxSummary: (kelurahan: { code: string }, args: { year: number }, context: TaxContext) =>
+      kelurahanFigures(kelurahan.code, requireYear(args.year, 'year'), context),
+  },
+
+  CityScorecard: {
+    async governance(scorecard: { year: number }, _: unknown, context: TaxContext): Promise<FiguresParent> {
+      const year = requireYear(scorecard.year, 'year');
+      return { kelurahanCode: null, year, figures: await context.loaders.cityFigures.load(year) };
+    },
+  },
+
+  KelurahanScorecard: {
+    governance: (scorecard: KelurahanScorecardRef, _: unknown, context: TaxContext) =>
+      kelurahanFigures(scorecard.kelurahanCode, scorecard.year, context),
+  },
+
+  Resident: {
+    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+    taxpayer(resident: { id: string }, _: unknown, context: TaxContext) {
+      requireRole(context.identity, ['caseworker', `agency:${AGENCY}`], "A resident's tax registration");
+      // An id that is not a resident id cannot belong to anyone the agency knows: no record, not an error.
+      if (!isResidentId(resident.id)) return null;
+      return context.loaders.taxpayerByResidentId.load(resident.id);
+    },
+  },
+
+  ResidentTaxpayer: {
+    registeredAt: (taxpayer: TaxpayerRecord) => iso(taxpayer.registeredAt),
+    taxObjectCount: async (taxpayer: TaxpayerRecord, _: unknown, context: TaxContext) =>
+      (await context.loaders.taxObjectsByTaxpayer.load(idOf(taxpayer))).length,
+    unpaidReports: async (taxpayer: TaxpayerRecord, _: unknown, context: TaxContext) =>
+      (await context.loaders.unpaidByTaxpayer.load(idOf(taxpayer))).unpaidReports,
+    unpaidTaxDue: async (taxpayer: TaxpayerRecord, _: unknown, context: TaxContext) =>
+      (await context.loaders.unpaidByTaxpayer.load(idOf(taxpayer))).unpaidTaxDue,
+  },
+};
