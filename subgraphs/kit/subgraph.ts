@@ -91,6 +91,8 @@ export async function startSubgraph<Models extends ModelMap, Loaders>(
       // Inline traces serve Apollo's hosted metrics service, which the city does not use.
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
       includeStacktraceInErrorResponses: false,
+      // The process entry drains and closes everything in order on SIGTERM/SIGINT; Apollo must not race it.
+      stopOnTerminationSignals: false,
     });
     await apollo.start();
 
