@@ -1,0 +1,228 @@
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUBGRAPHS } from '../subgraphs/registry';
+import { startCityGraph, type CityGraph } from './support/cityGraph';
+
+/**
+ * The whole graph, all six agencies and the city, seeded with the sample data, behind the gateway: the
+ * city's scorecard, suppression of small counts, one resident across agencies with its audit record, and
+ * the number of database round trips a city-wide query costs.
+ */
+let graph: CityGraph;
+
+beforeAll(async () => {
+  graph = await startCityGraph();
+}, 300_000);
+
+afterAll(async () => {
+  await graph?.stop();
+});
+
+const CITY_SCORECARD = `{ cityScorecard(year: 2023) {
+    year
+    governance { taxReportsFiled onTimeFilingRate taxRevenue }
+    branding { prodamasBudget prodamasProposals realizationRate }
+    economy { loansDisbursed amountDisbursed interestRatePercent nonPerformingRate }
+    living { homecarePatients homecareVisits medianResponseHours }
+    society { emasSpots activeEmasSpots participants tutors }
+    environment { wasteBanks activeWasteBanks members tonnesRecovered }
+} }`;
+
+const KELURAHAN_SCORECARDS = `{ kelurahanList { code name scorecard(year: 2023) { environment { wasteBanks activeWasteBanks } society { emasSpots } } } }`;
+
+describe('the city scorecard for 2023, without credentials', () => {
+  it('fills all six pillars from the agencies data, reproducing the published figures', async () => {
+    const result = await graph.query(CITY_SCORECARD);
+    expect(result.errors).toBeUndefined();
+    const card = result.data.cityScorecard;
+    expect(card.year).toBe(2023);
+    for (const pillar of ['governance', 'branding', 'economy', 'living', 'society', 'environment']) {
+      expect(card[pillar], pillar).not.toBeNull();
+      for (const [field, value] of Object.entries(card[pillar])) expect(value, `${pillar}.${field}`).toEqual(expect.any(Number));
+    }
+    expect(card.environment).toMatchObject({ wasteBanks: 134, activeWasteBanks: 63 });
+    expect(card.environment.tonnesRecovered).toBeGreaterThan(150);
+    expect(card.environment.tonnesRecovered).toBeLessThan(250);
+    expect(card.economy.interestRatePercent).toBe(2);
+    expect(card.society.emasSpots).toBeGreaterThanOrEqual(100);
+    expect(card.society.emasSpots).toBeLessThanOrEqual(115);
+    expect(card.society.participants).toBeGreaterThanOrEqual(2_200);
+    expect(card.society.participants).toBeLessThanOrEqual(2_400);
+    expect(card.society.tutors).toBe(42);
+    expect(card.branding.prodamasProposals).toBeGreaterThan(1_478);
+    expect(card.governance.taxReportsFiled).toBeGreaterThanOrEqual(12_000);
+    expect(card.governance.taxReportsFiled).toBeLessThanOrEqual(36_000);
+  });
+
+  it('gives every kelurahan its pillars: 134 waste banks in 24 kelurahan, 22 with none, a spot in each', async () => {
+    const result = await graph.query(KELURAHAN_SCORECARDS);
+    expect(result.errors).toBeUndefined();
+    const list = result.data.kelurahanList as { scorecard: { environment: { wasteBanks: number; activeWasteBanks: number }; society: { emasSpots: number } } }[];
+    expect(list).toHaveLength(46);
+    const banks = list.map((k) => k.scorecard.environment.wasteBanks);
+    expect(banks.reduce((a, b) => a + b, 0)).toBe(134);
+    expect(list.reduce((sum, k) => sum + k.scorecard.environment.activeWasteBanks, 0)).toBe(63);
+    expect(banks.filter((count) => count === 0)).toHaveLength(22);
+    expect(list.every((k) => k.scorecard.society.emasSpots >= 1)).toBe(true);
+  });
+});
+
+describe('small counts of people are withheld from the public, not from dashboards', () => {
+  const PEOPLE = `{ kelurahanList { code scorecard(year: 2023) { living { homecarePatients } environment { wasteBanks members } } } }`;
+
+  it('nulls kelurahan counts of people below 5 for the public, explaining why, and never facility counts', async () => {
+    const result = await graph.query(PEOPLE);
+    const list = result.data.kelurahanList as { scorecard: { living: { homecarePatients: number | null } | null; environment: { wasteBanks: number; members: number | null } } }[];
+    const suppressed = (result.errors ?? []).filter((error) => error.extensions?.code === 'SUPPRESSED_SMALL_COUNT');
+    expect(suppressed.length).toBeGreaterThan(0);
+    expect(suppressed[0].message).toMatch(/below 5|fewer than 5/);
+    for (const k of list) {
+      expect(k.scorecard.environment.wasteBanks).toEqual(expect.any(Number));
+      const patients = k.scorecard.living?.homecarePatients;
+      if (patients !== null && patients !== undefined) expect(patients).toBeGreaterThanOrEqual(5);
+      if (k.scorecard.environment.members !== null) expect(k.scorecard.environment.members).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it('gives dashboards every exact figure', async () => {
+    const result = await graph.query(PEOPLE, {}, 'dashboard');
+    expect(result.errors).toBeUndefined();
+    const list = result.data.kelurahanList as { scorecard: { living: { homecarePatients: number }; environment: { members: number } } }[];
+    expect(list.some((k) => k.scorecard.living.homecarePatients < 5)).toBe(true);
+    expect(list.every((k) => Number.isInteger(k.scorecard.environment.members))).toBe(true);
+  });
+});
+
+describe('database round trips do not grow with the number of kelurahan', () => {
+  async function commandsFor(query: string): Promise<number> {
+    const before = await graph.opcounters();
+    const result = await graph.query(query, {}, 'dashboard');
+    expect(result.errors).toBeUndefined();
+    const after = await graph.opcounters();
+    return ['query', 'getmore', 'command'].reduce((sum, key) => sum + after[key] - before[key], 0);
+  }
+
+  it('costs a small constant per subgraph for the city scorecard', async () => {
+    expect(await commandsFor(CITY_SCORECARD)).toBeLessThanOrEqual(3 * SUBGRAPHS.length);
+  });
+
+  it('costs the same for the 14 kelurahan of one kecamatan as for all 46', async () => {
+    const perKelurahan = (filter: string) =>
+      `{ kelurahanList${filter} { code scorecard(year: 2023) {
+          governance { taxReportsFiled } branding { prodamasBudget } economy { loansDisbursed }
+          living { homecarePatients } society { emasSpots } environment { wasteBanks activeWasteBanks }
+      } } }`;
+    const all = await commandsFor(perKelurahan(''));
+    const some = await commandsFor(perKelurahan('(kecamatan: "35.71.01")'));
+    expect(all).toBeLessThanOrEqual(3 * SUBGRAPHS.length);
+    // The driver's background heartbeat may add a command to either window.
+    expect(Math.abs(all - some)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('one resident across agencies', () => {
+  let residentId: string;
+  let agenciesOfResident: string[];
+
+  beforeAll(async () => {
+    // Find, straight from the agencies' databases, a resident known to as many agencies as possible.
+    const client = await MongoClient.connect(graph.mongoUri);
+    const seen = new Map<string, Set<string>>();
+    for (const agency of ['tax', 'health', 'environment', 'education', 'economy', 'branding']) {
+      const db = client.db(`kediri_${agency}`);
+      for (const { name } of await db.listCollections().toArray()) {
+        for (const id of await db.collection(name).distinct('residentId')) {
+          if (typeof id !== 'string') continue;
+          if (!seen.has(id)) seen.set(id, new Set());
+          seen.get(id)!.add(agency);
+        }
+      }
+    }
+    await client.close();
+    const [id, agencies] = [...seen].sort((a, b) => b[1].size - a[1].size)[0];
+    residentId = id;
+    agenciesOfResident = [...agencies].sort();
+  });
+
+  const RESIDENT = `query Resident($id: ID!, $purpose: String!) { resident(id: $id, purpose: $purpose) {
+      id
+      taxpayer { __typename }
+      homecare { __typename }
+      wasteBankSavings { __typename }
+      emasEnrolments { __typename }
+      kurniaLoans { __typename }
+      prodamasRoles { __typename }
+  } }`;
+  const FIELD_OF: Record<string, string> = {
+    tax: 'taxpayer',
+    health: 'homecare',
+    environment: 'wasteBankSavings',
+    education: 'emasEnrolments',
+    economy: 'kurniaLoans',
+    branding: 'prodamasRoles',
+  };
+  const present = (value: unknown) => (Array.isArray(value) ? value.length > 0 : value !== null && value !== undefined);
+
+  it('shows a caseworker with a stated purpose what every agency holds, and records the read', async () => {
+    expect(agenciesOfResident.length).toBeGreaterThanOrEqual(3);
+    const purpose = 'Case 2023-117: homecare referral follow-up';
+    const result = await graph.query(RESIDENT, { id: residentId, purpose }, 'caseworker');
+    expect(result.errors).toBeUndefined();
+    for (const agency of agenciesOfResident) expect(present(result.data.resident[FIELD_OF[agency]]), agency).toBe(true);
+
+    const log = await graph.query(
+      `query($id: ID!) { residentAccessLog(residentId: $id) { totalCount nodes { subject role purpose residentId agenciesAnswered outcome } } }`,
+      { id: residentId },
+      'auditor',
+    );
+    expect(log.errors).toBeUndefined();
+    expect(log.data.residentAccessLog.nodes).toContainEqual({
+      subject: expect.stringContaining('caseworker'),
+      role: 'caseworker',
+      purpose,
+      residentId,
+      agenciesAnswered: ['branding', 'economy', 'education', 'environment', 'health', 'tax'],
+      outcome: 'answered',
+    });
+  });
+
+  it('shows an agency only its own fields of the resident, refusing the others', async () => {
+    const result = await graph.query(RESIDENT, { id: residentId, purpose: 'Tax office: arrears review 2024/33' }, 'agency:tax');
+    expect(result.data.resident.id).toBe(residentId);
+    expect(present(result.data.resident.taxpayer) || !agenciesOfResident.includes('tax')).toBe(true);
+    const refused = (result.errors ?? []).filter((error) => error.extensions?.code === 'FORBIDDEN');
+    expect(new Set(refused.map((error) => error.extensions?.serviceName))).toEqual(
+      new Set(['health', 'environment', 'education', 'economy', 'branding']),
+    );
+    for (const agency of ['health', 'environment', 'education', 'economy', 'branding']) {
+      expect(result.data.resident[FIELD_OF[agency]]).toBeNull();
+    }
+  });
+
+  it('refuses the public, dashboards and auditors, and a read without a purpose', async () => {
+    for (const role of ['public', 'dashboard', 'auditor'] as const) {
+      const result = await graph.query(RESIDENT, { id: residentId, purpose: 'curiosity is not a purpose' }, role);
+      expect(result.data?.resident ?? null, role).toBeNull();
+      expect(result.errors?.[0].extensions?.code, role).toBe('FORBIDDEN');
+    }
+    const noPurpose = await graph.query(RESIDENT, { id: residentId, purpose: '  ' }, 'caseworker');
+    expect(noPurpose.data.resident).toBeNull();
+    expect(noPurpose.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'purpose' });
+  });
+
+  it('keeps the audit log from everyone but auditors', async () => {
+    const result = await graph.query('{ residentAccessLog { totalCount } }', {}, 'caseworker');
+    expect(result.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('an agency that is down costs only its own pillar', () => {
+  it('answers five pillars of the scorecard and nulls the sixth with an error naming it', async () => {
+    await graph.stopSubgraph('health');
+    const result = await graph.query(CITY_SCORECARD);
+    const card = result.data.cityScorecard;
+    expect(card.living).toBeNull();
+    for (const pillar of ['governance', 'branding', 'economy', 'society', 'environment']) expect(card[pillar], pillar).not.toBeNull();
+    expect(result.errors?.some((error) => error.extensions?.serviceName === 'health')).toBe(true);
+  });
+});

@@ -1,0 +1,240 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeSupergraph, SUPERGRAPH_URL } from '../schema/composition';
+import { IDENTITY_HEADER, signIdentity } from '../subgraphs/kit/identity';
+import { KELURAHAN } from '../subgraphs/kit/reference/kelurahan';
+import { postGraphQL, TEST_SECRETS } from '../subgraphs/kit/testing';
+import { SUBGRAPHS } from '../subgraphs/registry';
+import { startCityGraph, TEST_API_KEYS, TEST_JWT_SECRET, type CityGraph } from './support/cityGraph';
+
+/**
+ * The platform end to end: the city reference subgraph and the tax subgraph behind the real gateway, over
+ * HTTP, on the embedded store. Other agencies are not started here, so the gateway counts them as down.
+ */
+let graph: CityGraph;
+
+beforeAll(async () => {
+  graph = await startCityGraph({ subgraphs: ['city', 'tax'] });
+});
+
+afterAll(async () => {
+  await graph?.stop();
+});
+
+const KELURAHAN_LIST = '{ kelurahanList { code name kecamatan { code name } } }';
+const TAXPAYER_NAMES = '{ taxpayers(first: 3) { totalCount nodes { npwpd name } } }';
+
+describe('the contract queries, without credentials', () => {
+  it('lists the 46 kelurahan in code order with their kecamatan', async () => {
+    const result = await graph.query(KELURAHAN_LIST);
+    expect(result.errors).toBeUndefined();
+    const list = result.data.kelurahanList;
+    expect(list).toHaveLength(46);
+    expect(list.map((k: { code: string }) => k.code)).toEqual([...list.map((k: { code: string }) => k.code)].sort());
+    expect(list[0]).toEqual({ code: '35.71.01.1001', name: 'Bandar Lor', kecamatan: { code: '35.71.01', name: 'Mojoroto' } });
+    const perKecamatan: Record<string, number> = {};
+    for (const k of list as { kecamatan: { name: string } }[]) perKecamatan[k.kecamatan.name] = (perKecamatan[k.kecamatan.name] ?? 0) + 1;
+    expect(perKecamatan).toEqual({
+      Mojoroto: 14,
+      Kota: 17,
+      Pesantren: 15,
+    });
+  });
+
+  it('finds Sukorame in kecamatan 35.71.01 Mojoroto by code', async () => {
+    const result = await graph.query('{ kelurahan(code: "35.71.01.1005") { code name kecamatan { code name } } }');
+    expect(result).toEqual({
+      status: 200,
+      data: { kelurahan: { code: '35.71.01.1005', name: 'Sukorame', kecamatan: { code: '35.71.01', name: 'Mojoroto' } } },
+    });
+  });
+
+  it('accepts another spelling of a name and answers with the canonical one', async () => {
+    const result = await graph.query('{ kelurahan(name: "Banjar Mlati") { code name } }');
+    expect(result.data.kelurahan).toEqual({ code: '35.71.01.1003', name: 'Banjarmlati' });
+    expect(KELURAHAN.find((k) => k.code === '35.71.01.1003')?.name).toBe('Banjarmlati');
+  });
+});
+
+describe('errors keep their code through the gateway', () => {
+  it('passes BAD_USER_INPUT from a subgraph with the field at fault', async () => {
+    const result = await graph.query('{ kelurahan(code: "35.71.1005") { code } }');
+    expect(result.data.kelurahan).toBeNull();
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'code', serviceName: 'city' });
+    expect(result.errors?.[0].message).toContain('"35.71.1005"');
+  });
+
+  it('refuses an operation nested deeper than the limit before asking any subgraph', async () => {
+    const deep = '{ kelurahanList { scorecard(year: 2023) { kelurahan { scorecard(year: 2023) { kelurahan { scorecard(year: 2023) { kelurahan { scorecard(year: 2023) { kelurahan { scorecard(year: 2023) { kelurahan { scorecard(year: 2023) { kelurahan { code } } } } } } } } } } } } } }';
+    const result = await graph.query(deep);
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0].extensions?.code).toBe('QUERY_TOO_DEEP');
+  });
+});
+
+describe('who the caller is', () => {
+  it('lets the public read aggregates but not a taxpayer, saying why', async () => {
+    const result = await graph.query(TAXPAYER_NAMES);
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(result.errors?.[0].message).toMatch(/agency:tax/);
+  });
+
+  it('refuses dashboards personal data too', async () => {
+    const result = await graph.query(TAXPAYER_NAMES, {}, 'dashboard');
+    expect(result.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('lets the tax agency read its taxpayers by API key', async () => {
+    const result = await graph.query(TAXPAYER_NAMES, {}, 'agency:tax');
+    expect(result.errors).toBeUndefined();
+    expect(result.data.taxpayers.totalCount).toBeGreaterThan(1000);
+    expect(result.data.taxpayers.nodes[0].name).toEqual(expect.any(String));
+  });
+
+  it('lets the tax agency read its taxpayers by a JWT', async () => {
+    const token = await new SignJWT({ role: 'agency:tax' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('officer-17')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const result = await graph.queryWithHeaders(TAXPAYER_NAMES, { authorization: `Bearer ${token}` });
+    expect(result.errors).toBeUndefined();
+    expect(result.data.taxpayers.nodes).toHaveLength(3);
+  });
+
+  it('refuses an expired JWT, a JWT signed with another secret and an unknown API key with UNAUTHENTICATED', async () => {
+    const expired = await new SignJWT({ role: 'agency:tax' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('officer-17')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const forged = await new SignJWT({ role: 'agency:tax' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('intruder')
+      .sign(new TextEncoder().encode('another-secret-another-secret-12345'));
+    for (const headers of <Record<string, string>[]>[
+      { authorization: `Bearer ${expired}` },
+      { authorization: `Bearer ${forged}` },
+      { 'x-api-key': 'not-a-key-we-issued' },
+      { 'x-api-key': TEST_API_KEYS['agency:tax'], authorization: `Bearer ${forged}` },
+    ]) {
+      const result = await graph.queryWithHeaders(TAXPAYER_NAMES, headers);
+      expect(result.status).toBe(401);
+      expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+});
+
+describe('subgraphs refuse requests that did not come through the gateway', () => {
+  const query = TAXPAYER_NAMES;
+
+  it('refuses a request with no identity header', async () => {
+    const result = await postGraphQL(graph.subgraphs.tax.url, query);
+    expect(result.status).toBe(401);
+    expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(result.data).toBeUndefined();
+  });
+
+  it('refuses an identity signed with another secret', async () => {
+    const forged = signIdentity({ subject: 'intruder', role: 'agency:tax' }, 'not-the-secret-not-the-secret-000000');
+    const result = await postGraphQL(graph.subgraphs.tax.url, query, {}, { [IDENTITY_HEADER]: forged });
+    expect(result.status).toBe(401);
+    expect(result.data).toBeUndefined();
+  });
+
+  it('refuses a replayed identity signed long ago', async () => {
+    const old = signIdentity({ subject: 'x', role: 'agency:tax' }, TEST_SECRETS.identitySecret, Date.now() - 3_600_000);
+    const result = await postGraphQL(graph.subgraphs.tax.url, query, {}, { [IDENTITY_HEADER]: old });
+    expect(result.status).toBe(401);
+    expect(result.errors?.[0].message).toMatch(/expired/);
+  });
+
+  it('still answers health checks, which carry no data', async () => {
+    const response = await fetch(graph.subgraphs.tax.url.replace(/graphql$/, 'health'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', subgraph: 'tax' });
+  });
+});
+
+describe('health and readiness', () => {
+  const base = () => graph.gateway.url.replace(/\/graphql$/, '');
+
+  it('answers /health while the process is up', async () => {
+    const response = await fetch(`${base()}/health`);
+    expect(response.status).toBe(200);
+  });
+
+  it('answers /ready 503 naming the subgraphs that do not answer', async () => {
+    const response = await fetch(`${base()}/ready`);
+    const body = (await response.json()) as any;
+    expect(response.status).toBe(503);
+    expect(body.subgraphs).toMatchObject({ city: 'up', tax: 'up', health: 'down' });
+    expect(body.reason).toContain('health');
+  });
+});
+
+describe('a subgraph that is down costs only its own fields', () => {
+  let partial: CityGraph;
+
+  beforeAll(async () => {
+    partial = await startCityGraph({ subgraphs: ['city', 'tax'], seed: false });
+  });
+
+  afterAll(async () => {
+    await partial?.stop();
+  });
+
+  it('answers the kelurahan and nulls the tax fields with an error naming the tax subgraph', async () => {
+    const query = '{ kelurahanList { code name taxSummary(year: 2023) { reportsFiled } } }';
+    const before = await partial.query(query, {}, 'dashboard');
+    expect(before.errors).toBeUndefined();
+    expect(before.data.kelurahanList[0].taxSummary).toEqual({ reportsFiled: 0 });
+
+    await partial.stopSubgraph('tax');
+    const after = await partial.query(query, {}, 'dashboard');
+    expect(after.data.kelurahanList).toHaveLength(46);
+    expect(after.data.kelurahanList[4]).toEqual({ code: '35.71.01.1005', name: 'Sukorame', taxSummary: null });
+    expect(after.errors?.length).toBeGreaterThan(0);
+    expect(after.errors?.[0].extensions?.serviceName).toBe('tax');
+
+    const ready = await fetch(partial.gateway.url.replace(/graphql$/, 'ready'));
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as any).subgraphs.tax).toBe('down');
+  });
+});
+
+describe('the gateway reloads the supergraph file when it changes', () => {
+  let reloading: CityGraph;
+  let file: string;
+
+  beforeAll(async () => {
+    file = join(mkdtempSync(join(tmpdir(), 'supergraph-')), 'supergraph.graphql');
+    writeFileSync(file, composeSupergraph(SUBGRAPHS.filter((entry) => entry.name === 'city')));
+    reloading = await startCityGraph({ subgraphs: ['city', 'tax'], seed: false, supergraphPath: file });
+  });
+
+  afterAll(async () => {
+    await reloading?.stop();
+  });
+
+  it('serves tax fields once the composed file that includes tax is written', async () => {
+    const query = '{ taxRates { taxType } }';
+    const before = await reloading.query(query);
+    expect(before.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+
+    copyFileSync(SUPERGRAPH_URL, file);
+    let after = await reloading.query(query);
+    // The file watcher fires asynchronously; wait for the event, bounded, rather than for a fixed time.
+    for (let attempt = 0; attempt < 100 && after.errors; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      after = await reloading.query(query);
+    }
+    expect(after.errors).toBeUndefined();
+    expect(after.data.taxRates.length).toBeGreaterThan(3);
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(SUPERGRAPH_URL, 'utf8'));
+  });
+});
