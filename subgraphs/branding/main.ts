@@ -1,0 +1,4 @@
+import { runMain, runSubgraph } from '../kit/run';
+import { branding } from './index';
+
+runMain(() => runSubgraph(branding));
