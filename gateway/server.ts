@@ -42,7 +42,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const target = config.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`The supergraph gives no URL for subgraph "${name}"; set SUBGRAPH_URL_${name.toUpperCase()}.`);
       subgraphUrls[name] = target;
-      return new SignedIdentityDataSource(target, config.identitySecret);
+      return new SignedIdentityDataSource(name, target, config.identitySecret, log);
     },
     // The audit needs to know which agencies a resident read asked; the plan says it.
     experimental_didResolveQueryPlan({ queryPlan, requestContext }) {
