@@ -1,5 +1,6 @@
-import { BSON, Long } from 'bson';
+import { Long } from 'bson';
 import type { Document } from '../engine/types';
+import { encodeDocuments, EncodedDocuments } from '../protocol/encodedDocuments';
 import { MAX_BSON_OBJECT_SIZE } from '../protocol/limits';
 import type { CommandContext } from './context';
 
@@ -12,19 +13,13 @@ export const DEFAULT_FIRST_BATCH_SIZE = 101;
  */
 const MAX_BATCH_BYTES = MAX_BSON_OBJECT_SIZE - 64 * 1024;
 
-/** Takes the next batch from `documents` starting at `start`: at most `batchSize` (0 = no count limit) and 16 MiB. */
-export function takeBatch(documents: Document[], start: number, batchSize: number | undefined): Document[] {
+/**
+ * Takes the next batch from `documents` starting at `start`: at most `batchSize` (0 = no count limit) and 16 MiB.
+ * The batch is encoded to BSON here, once; the reply serialiser splices those bytes in as they are.
+ */
+export function takeBatch(documents: readonly Document[], start: number, batchSize: number | undefined): EncodedDocuments {
   const countLimit = batchSize && batchSize > 0 ? batchSize : Infinity;
-  const batch: Document[] = [];
-  let bytes = 0;
-  for (let i = start; i < documents.length && batch.length < countLimit; i++) {
-    const size = BSON.calculateObjectSize(documents[i]);
-    // Always return at least one document, or a document near 16 MiB could never be fetched.
-    if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
-    batch.push(documents[i]);
-    bytes += size;
-  }
-  return batch;
+  return encodeDocuments(documents, start, countLimit, MAX_BATCH_BYTES);
 }
 
 export interface FirstBatchOptions {
@@ -44,7 +39,7 @@ export function cursorReply(
 ): Document {
   const batchSize = options.batchSize ?? DEFAULT_FIRST_BATCH_SIZE;
   // batchSize 0 on a first batch means "open the cursor but return nothing yet", as on mongod.
-  const firstBatch = batchSize === 0 ? [] : takeBatch(documents, 0, batchSize);
+  const firstBatch = batchSize === 0 ? new EncodedDocuments(new Uint8Array(0), 0) : takeBatch(documents, 0, batchSize);
   let id = Long.ZERO;
   if (!options.singleBatch && firstBatch.length < documents.length) {
     const cursor = context.server.cursors.open(namespace, documents, context.connection.id, context.sessionId);

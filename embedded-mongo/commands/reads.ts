@@ -30,7 +30,8 @@ const find: CommandHandler = (context) => {
   if (hint !== undefined && typeof hint !== 'string' && (typeof hint !== 'object' || hint === null)) {
     throw mongoError('BadValue', `find: 'hint' must be an index name or a key pattern, got ${describeType(hint)}`);
   }
-  const documents = server.engine.find(db, collection, {
+  // The reply is serialised at once and nothing modifies the documents in between, so they need not be copies.
+  const documents = server.engine.findShared(db, collection, {
     filter: optionalDocument(command, 'filter') ?? {},
     projection: optionalDocument(command, 'projection'),
     sort: optionalDocument(command, 'sort'),
@@ -112,7 +113,11 @@ const aggregate: CommandHandler = (context) => {
   if (!cursorOptions) {
     throw mongoError('FailedToParse', "aggregate: the 'cursor' option is required, except for aggregate with the explain argument");
   }
-  const documents = server.engine.aggregate(db, collection, pipeline);
+  const hint = command.hint;
+  if (hint !== undefined && typeof hint !== 'string' && (typeof hint !== 'object' || hint === null)) {
+    throw mongoError('BadValue', `aggregate: 'hint' must be an index name or a key pattern, got ${describeType(hint)}`);
+  }
+  const documents = server.engine.aggregateShared(db, collection, pipeline, { hint: hint as Document | string | undefined });
   const namespace = collection === null ? `${db}.$cmd.aggregate` : `${db}.${collection}`;
   return cursorReply(context, namespace, documents, { batchSize: optionalNonNegative(cursorOptions, 'batchSize') });
 };

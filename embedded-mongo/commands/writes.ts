@@ -59,7 +59,8 @@ const insert: CommandHandler = (context) => {
   const documents = requiredArray(command, 'documents').map(idFirst);
   const ordered = optionalBoolean(command, 'ordered', true);
   checkBatchSize('insert', documents.length);
-  const result = server.engine.insert(db, collection, documents, ordered);
+  // The documents were decoded from this request and nothing else holds them, so the store keeps them as they are.
+  const result = server.engine.insert(db, collection, documents, ordered, true);
   countWrites(context, 'insert', attempted(documents.length, ordered, result.writeErrors));
   return { n: result.n, ...writeErrorsField(result.writeErrors) };
 };

@@ -1,8 +1,10 @@
 import { Aggregator } from 'mingo/aggregator';
 import { OpType } from 'mingo/core';
+import { Lazy } from 'mingo/lazy';
 import { deepClone } from './clone';
 import { mongoError } from './errors';
 import { storeContext } from './operators';
+import { intactPrefixLength } from './copies';
 import { mingoOptions, toMongoError, USE_REAL_MONGODB } from './query';
 import type { Document } from './types';
 
@@ -11,12 +13,6 @@ const UNSUPPORTED_STAGES = new Set([
   '$out', '$merge', '$geoNear', '$search', '$searchMeta', '$vectorSearch', '$collStats', '$indexStats',
   '$currentOp', '$listSessions', '$listLocalSessions', '$changeStream', '$planCacheStats', '$listSearchIndexes',
 ]);
-
-/**
- * Stages that never modify their input documents in mingo. A pipeline made only of these may run over the
- * stored documents themselves (its output is copied afterwards); any other stage gets a copy of its input.
- */
-const READ_ONLY_STAGES = new Set(['$match', '$group', '$sort', '$limit', '$skip', '$count', '$sortByCount', '$project']);
 
 function stageName(stage: Document): string {
   const keys = Object.keys(stage ?? {});
@@ -43,30 +39,44 @@ export function validatePipeline(pipeline: unknown): asserts pipeline is Documen
   }
 }
 
-export function isReadOnly(pipeline: Document[]): boolean {
-  return pipeline.every((stage) => READ_ONLY_STAGES.has(Object.keys(stage)[0]));
-}
-
 /**
- * Runs a validated pipeline. `input` must already be safe to hand to mingo (copies, unless the pipeline is
- * read-only); `readCollection` returns copies of another collection of the same database for `$lookup`,
- * `$graphLookup` and `$unionWith`. Results are always fresh copies.
+ * Runs a validated pipeline over `input`, which may be the stored documents themselves. The leading stages that
+ * never modify their input (see copies.ts) run over them directly; what those stages produce is copied once, before
+ * the first stage that may modify its input, so that no stored document is ever changed. `readCollection` returns
+ * another collection's stored documents for `$lookup`, `$graphLookup` and `$unionWith`, copied when `copy` is set.
+ * Results may share values with stored documents: a caller that hands them out must copy them, a caller that only
+ * serialises them need not.
  */
-export function runPipeline(input: Document[], pipeline: Document[], readCollection: (name: string) => Document[]): Document[] {
-  if (pipeline.length === 0) return input.map(deepClone);
+export function runPipeline(
+  input: Document[],
+  pipeline: Document[],
+  readCollection: (name: string, copy: boolean) => Document[],
+): Document[] {
+  if (pipeline.length === 0) return input;
+  const split = intactPrefixLength(pipeline);
+  const prefix = pipeline.slice(0, split);
+  const rest = pipeline.slice(split);
+  // Another collection's documents are shared with the prefix (its output is copied) and copied for the rest.
   const resolved = new Map<string, Document[]>();
-  const collectionResolver = (name: string) => {
-    let docs = resolved.get(name);
+  const resolver = (copy: boolean) => (name: string) => {
+    const key = `${copy ? 'copy' : 'shared'}:${name}`;
+    let docs = resolved.get(key);
     if (!docs) {
-      docs = readCollection(name);
-      resolved.set(name, docs);
+      docs = readCollection(name, copy);
+      resolved.set(key, docs);
     }
     return docs;
   };
   try {
-    const output = new Aggregator(pipeline, mingoOptions({ collectionResolver })).run(input) as Document[];
-    return output.map(deepClone);
+    if (rest.length === 0) return aggregator(prefix, resolver(false)).run(input) as Document[];
+    // The copy is a lazy step between the two parts, so a later $limit still stops the work (and the copying) early.
+    const intact = prefix.length === 0 ? Lazy(input) : aggregator(prefix, resolver(false)).stream(input);
+    return aggregator(rest, resolver(true)).run(intact.map(deepClone)) as Document[];
   } catch (error) {
     throw toMongoError(error, 'PlanExecutor error during aggregation');
   }
+}
+
+function aggregator(stages: Document[], collectionResolver: (name: string) => Document[]): Aggregator {
+  return new Aggregator(stages, mingoOptions({ collectionResolver }));
 }

@@ -62,14 +62,17 @@ export class Collection {
     );
   }
 
-  /** Computes the index entries of a new document version, throwing a duplicate key error on any collision. */
-  private entriesFor(id: string, doc: Document): Map<Index, IndexEntry[] | null> {
-    const entries = new Map<Index, IndexEntry[] | null>();
+  /**
+   * Computes the index entries of a new document version, one list per index in `indexes` order, throwing a
+   * duplicate key error on any collision.
+   */
+  private entriesFor(id: string, doc: Document): (IndexEntry[] | null)[] {
+    const entries: (IndexEntry[] | null)[] = [];
     for (const index of this.indexes) {
       const forIndex = index.entriesFor(doc);
       const conflict = index.conflict(id, forIndex);
       if (conflict) throw this.duplicateKeyError(index.name, index.key, index.keyValue(conflict));
-      entries.set(index, forIndex);
+      entries.push(forIndex);
     }
     return entries;
   }
@@ -81,7 +84,7 @@ export class Collection {
     const id = canonicalKey(doc._id);
     if (this.records.has(id)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: doc._id });
     const entries = this.entriesFor(id, doc);
-    for (const [index, forIndex] of entries) index.add(id, forIndex);
+    this.indexes.forEach((index, i) => index.add(id, entries[i]));
     const record = { id, seq: this.nextSeq++, doc };
     this.records.set(id, record);
     return record;
@@ -91,13 +94,19 @@ export class Collection {
   replace(record: StoredRecord, doc: Document): void {
     const entries = this.entriesFor(record.id, doc);
     for (const index of this.indexes) index.remove(record.id, index.entriesFor(record.doc));
-    for (const [index, forIndex] of entries) index.add(record.id, forIndex);
+    this.indexes.forEach((index, i) => index.add(record.id, entries[i]));
     this.records.set(record.id, { ...record, doc });
   }
 
   remove(record: StoredRecord): void {
     for (const index of this.indexes) index.remove(record.id, index.entriesFor(record.doc));
     this.records.delete(record.id);
+  }
+
+  /** Removes every document at once, cheaper than removing them one by one from every index. */
+  clear(): void {
+    this.records.clear();
+    for (const index of this.indexes) index.clear();
   }
 
   /** Adds an index, building it over the existing documents; fails with 11000 when they hold duplicates. */

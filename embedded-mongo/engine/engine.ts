@@ -1,15 +1,16 @@
 import { BSON } from 'bson';
 import { flatten, resolve } from 'mingo/util';
-import { isReadOnly, runPipeline, validatePipeline } from './aggregate';
+import { runPipeline, validatePipeline } from './aggregate';
 import { deepClone } from './clone';
 import { Collection, ID_INDEX, type StoredRecord } from './collection';
 import { MongoError, mongoError } from './errors';
 import { Index } from './indexes';
-import { matchRecords, type PlanStats } from './planner';
+import { matchRecords, resolveHint, type PlanStats } from './planner';
+import { projectionKeepsInputIntact } from './copies';
 import { compileFilter, projectDocuments } from './query';
 import { sortDocuments } from './sort';
 import type {
-  CollectionInfo, CreateIndexesResult, DatabaseInfo, DeleteResult, DeleteStatement, Document, FindAndModifyOptions,
+  AggregateOptions, CollectionInfo, CreateIndexesResult, DatabaseInfo, DeleteResult, DeleteStatement, Document, FindAndModifyOptions,
   FindAndModifyResult, FindOptions, IndexInfo, IndexSpec, InsertResult, StorageEngine, UpdateResult, UpdateStatement,
   WriteError,
 } from './types';
@@ -183,13 +184,13 @@ export class MemoryEngine implements StorageEngine {
     return { nIndexesWas };
   }
 
-  insert(db: string, name: string, documents: Document[], ordered: boolean): InsertResult {
+  insert(db: string, name: string, documents: Document[], ordered: boolean, handOver = false): InsertResult {
     const result: InsertResult = { n: 0, writeErrors: [] };
     if (documents.length === 0) return result;
     const { collection } = this.ensureCollection(db, name);
     for (let i = 0; i < documents.length; i++) {
       try {
-        collection.insert(deepClone(documents[i]));
+        collection.insert(handOver ? documents[i] : deepClone(documents[i]));
         result.n++;
       } catch (error) {
         result.writeErrors.push(writeError(i, error));
@@ -249,7 +250,8 @@ export class MemoryEngine implements StorageEngine {
         const compiled = compileFilter(q);
         if (!collection) continue;
         const matched = matchRecords(collection, q, compiled, this.lastPlan, { limit: limit === 1 ? 1 : undefined });
-        for (const record of matched) collection.remove(record);
+        if (matched.length === collection.size) collection.clear();
+        else for (const record of matched) collection.remove(record);
         result.n += matched.length;
       } catch (error) {
         result.writeErrors.push(writeError(i, error));
@@ -276,6 +278,10 @@ export class MemoryEngine implements StorageEngine {
   }
 
   find(db: string, name: string, options: FindOptions): Document[] {
+    return this.findShared(db, name, options).map(deepClone);
+  }
+
+  findShared(db: string, name: string, options: FindOptions): Document[] {
     const collection = this.collection(db, name);
     const filter = options.filter ?? {};
     if (!collection) {
@@ -284,8 +290,11 @@ export class MemoryEngine implements StorageEngine {
       this.lastPlan.docsExamined = 0;
       return [];
     }
-    const records = this.select(collection, filter, options);
-    return projectDocuments(records.map((r) => deepClone(r.doc)), options.projection);
+    const docs = this.select(collection, filter, options).map((r) => r.doc);
+    const { projection } = options;
+    // Most projections build new documents; the few that edit their input get copies to edit.
+    const intact = !projection || projectionKeepsInputIntact(projection);
+    return projectDocuments(intact ? docs : docs.map(deepClone), projection);
   }
 
   count(db: string, name: string, query: Document = {}, skip?: number, limit?: number): number {
@@ -317,11 +326,17 @@ export class MemoryEngine implements StorageEngine {
     return [...seen.values()].sort(compareValues).map(deepClone);
   }
 
-  aggregate(db: string, name: string | null, pipeline: Document[]): Document[] {
+  aggregate(db: string, name: string | null, pipeline: Document[], options: AggregateOptions = {}): Document[] {
+    return this.aggregateShared(db, name, pipeline, options).map(deepClone);
+  }
+
+  aggregateShared(db: string, name: string | null, pipeline: Document[], options: AggregateOptions = {}): Document[] {
     validatePipeline(pipeline);
-    const readCollection = (other: string) => [...(this.collection(db, other)?.scan() ?? [])].map((r) => deepClone(r.doc));
-    if (name === null) return runPipeline([], pipeline, readCollection);
-    const collection = this.collection(db, name);
+    const readCollection = (other: string, copy: boolean) => {
+      const docs = [...(this.collection(db, other)?.scan() ?? [])].map((r) => r.doc);
+      return copy ? docs.map(deepClone) : docs;
+    };
+    const collection = name === null ? undefined : this.collection(db, name);
     if (!collection) return runPipeline([], pipeline, readCollection);
     // A leading $match is answered like a find, so that it can use the _id index and secondary indexes.
     let stages = pipeline;
@@ -329,15 +344,16 @@ export class MemoryEngine implements StorageEngine {
     const first = stages[0];
     if (first && '$match' in first) {
       const filter = (first.$match ?? {}) as Document;
-      records = matchRecords(collection, filter, compileFilter(filter), this.lastPlan);
+      records = matchRecords(collection, filter, compileFilter(filter), this.lastPlan, { hint: options.hint });
       stages = stages.slice(1);
     } else {
+      // Without a $match every document is read anyway; the hint is still checked, as mongod does.
+      if (options.hint !== undefined) resolveHint(collection, options.hint);
       records = [...collection.scan()];
       this.lastPlan.index = null;
       this.lastPlan.docsExamined = records.length;
     }
-    const input = isReadOnly(stages) ? records.map((r) => r.doc) : records.map((r) => deepClone(r.doc));
-    return runPipeline(input, stages, readCollection);
+    return runPipeline(records.map((r) => r.doc), stages, readCollection);
   }
 
   findAndModify(db: string, name: string, options: FindAndModifyOptions): FindAndModifyResult {

@@ -31,16 +31,28 @@ function pathOf(expr: unknown): string | undefined {
   return typeof expr === 'string' && FIELD_PATH.test(expr) ? expr.slice(1) : undefined;
 }
 
+/**
+ * Reads a field path. A top-level field is a plain property read, which is what mingo's resolve returns for it
+ * too, without resolve's per-call path handling; dotted paths go through resolve.
+ */
+function reader(path: string): (doc: Document) => unknown {
+  return path.includes('.') ? (doc) => resolve(doc, path) : (doc) => doc[path];
+}
+
 function idEvaluator(expr: unknown): ((doc: Document) => unknown) | null {
   const path = pathOf(expr);
-  if (path) return (doc) => resolve(doc, path) ?? null;
+  if (path) {
+    const read = reader(path);
+    return (doc) => read(doc) ?? null;
+  }
   if (expr === null || typeof expr === 'number' || typeof expr === 'boolean' || (typeof expr === 'string' && !expr.startsWith('$'))) {
     return () => expr;
   }
   if (typeof expr === 'object' && !Array.isArray(expr) && Object.getPrototypeOf(expr) === Object.prototype) {
     const parts = Object.entries(expr as Document).map(([name, value]) => [name, pathOf(value)] as const);
     if (parts.length === 0 || parts.some(([name, path]) => name.startsWith('$') || !path)) return null;
-    return (doc) => Object.fromEntries(parts.map(([name, path]) => [name, resolve(doc, path as string) ?? null]));
+    const readers = parts.map(([name, path]) => [name, reader(path as string)] as const);
+    return (doc) => Object.fromEntries(readers.map(([name, read]) => [name, read(doc) ?? null]));
   }
   return null;
 }
@@ -70,6 +82,7 @@ export function planGroup(spec: Document): GroupPlan | null {
 
 interface GroupState {
   id: unknown;
+  size: number;
   values: unknown[][];
 }
 
@@ -117,26 +130,39 @@ function finish(field: FieldPlan, values: unknown[], size: number): unknown {
 /** Runs a planned group in one pass; output order is the order in which groups were first seen. */
 export function runGroup(docs: Document[], plan: GroupPlan): Document[] {
   const groups = new Map<string, GroupState>();
-  const needsValues = plan.fields.map((f) => f.path !== undefined);
-  const sizes = new Map<GroupState, number>();
+  const readers = plan.fields.map((f) => (f.path === undefined ? undefined : reader(f.path)));
+  // A number's canonical key is costly to compute (it must equal that of Long and Decimal128 of the same value),
+  // and numeric group keys repeat, so each distinct number is keyed once per run.
+  const numberKeys = new Map<number, string>();
+  const keyOf = (id: unknown): string => {
+    if (typeof id === 'string') return `s${id}`;
+    if (typeof id !== 'number') return canonicalKey(id);
+    let key = numberKeys.get(id);
+    if (key === undefined) {
+      key = canonicalKey(id);
+      numberKeys.set(id, key);
+    }
+    return key;
+  };
   for (const doc of docs) {
     const id = plan.id(doc);
-    const key = typeof id === 'string' ? `s${id}` : canonicalKey(id);
+    const key = keyOf(id);
     let group = groups.get(key);
     if (!group) {
-      group = { id, values: plan.fields.map(() => []) };
+      group = { id, size: 0, values: plan.fields.map(() => []) };
       groups.set(key, group);
     }
-    sizes.set(group, (sizes.get(group) ?? 0) + 1);
-    for (let i = 0; i < plan.fields.length; i++) {
-      if (needsValues[i]) group.values[i].push(resolve(doc, plan.fields[i].path as string));
+    group.size++;
+    for (let i = 0; i < readers.length; i++) {
+      const read = readers[i];
+      if (read) group.values[i].push(read(doc));
     }
   }
   return [...groups.values()].map((group) => {
     const out: Document = { _id: group.id };
     plan.fields.forEach((field, i) => {
       const values = field.accumulator === '$first' || field.accumulator === '$last' ? group.values[i].map((v) => v ?? null) : group.values[i];
-      out[field.name] = finish(field, values, sizes.get(group) ?? 0);
+      out[field.name] = finish(field, values, group.size);
     });
     return out;
   });

@@ -90,6 +90,16 @@ export class Index {
   /** The keys a document produces, or null when the index leaves the document out (sparse, partial). */
   entriesFor(doc: Document): IndexEntry[] | null {
     if (this.partial && !this.partial.test(doc)) return null;
+    if (this.fields.length === 1) {
+      // The common single-field index on a scalar: one entry, without the general case's tuple building.
+      const field = this.fields[0];
+      const value = field.includes('.') ? resolve(doc, field, { unwrapArray: true }) : doc[field];
+      if (!Array.isArray(value)) {
+        if (value === undefined && this.sparse) return null;
+        const key = canonicalKey(value ?? null);
+        return [{ key, firstKey: key, values: [value ?? null] }];
+      }
+    }
     const perField = this.fields.map((field) => {
       const value = resolve(doc, field, { unwrapArray: true });
       if (value === undefined) return [undefined];
@@ -130,6 +140,12 @@ export class Index {
       removeFrom(this.byKey, entry.key, docId);
       if (this.fields.length > 1) removeFrom(this.byFirstKey, entry.firstKey, docId);
     }
+  }
+
+  /** Forgets every document, when the whole collection is deleted. */
+  clear(): void {
+    this.byKey.clear();
+    this.byFirstKey.clear();
   }
 
   /** Ids of the documents whose first indexed field equals one of the values. */

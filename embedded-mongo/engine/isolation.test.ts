@@ -64,3 +64,74 @@ describe('stored documents are never changed by reads', () => {
     expect(engine.find('db', 'c', {})).toEqual([{ _id: 1, list: [1, 2], value: { nested: [1] } }]);
   });
 });
+
+describe('shared results (findShared, aggregateShared) never change stored data', () => {
+  const projections = [
+    { 'meta.tags': 0 },
+    { 'items.qty': 0, customer: 0 },
+    { meta: { tags: 0 } },
+    { items: { $slice: 1 } },
+    { 'meta.tags': { $slice: -1 } },
+    { items: { $elemMatch: { sku: 'a' } } },
+    { 'items.sku': 1, 'meta.tags': 1 },
+    { customer: 1, first: { $arrayElemAt: ['$items', 0] } },
+  ];
+
+  it.each(projections.map((projection) => [JSON.stringify(projection), projection]))('find with projection %s', (_, projection) => {
+    const engine = seeded();
+    const before = snapshot(engine);
+    const shared = engine.findShared('db', 'orders', { projection });
+    const copies = engine.find('db', 'orders', { projection });
+    expect(JSON.stringify(shared)).toBe(JSON.stringify(copies));
+    expect(snapshot(engine)).toBe(before);
+  });
+
+  const pipelines: Record<string, object[]> = {
+    'unwind then nested addFields': [{ $unwind: '$items' }, { $addFields: { 'items.total': { $multiply: ['$items.qty', 2] } } }],
+    'unwind with an index field': [{ $unwind: { path: '$items', includeArrayIndex: 'i' } }, { $set: { 'items.i': '$i' } }],
+    'unwind keeping empty arrays': [{ $unwind: { path: '$meta.tags', preserveNullAndEmptyArrays: true } }],
+    'dotted exclusion': [{ $project: { 'meta.tags': 0 } }],
+    'dotted $unset': [{ $unset: 'meta.tags' }],
+    'lookup then edit the joined documents': [
+      { $lookup: { from: 'customers', localField: 'customer', foreignField: '_id', as: 'who' } },
+      { $unwind: '$who' },
+      { $set: { 'who.name': 'changed', 'meta.tags': ['changed'] } },
+    ],
+    'lookup with an editing pipeline': [{ $lookup: { from: 'customers', pipeline: [{ $set: { name: 'changed' } }], as: 'who' } }],
+    'replaceRoot then edit': [{ $replaceRoot: { newRoot: '$meta' } }, { $set: { tags: ['changed'] } }],
+    'group of whole documents then edit': [
+      { $group: { _id: null, all: { $push: '$$ROOT' } } },
+      { $unwind: '$all' },
+      { $set: { 'all.customer': 'changed' } },
+    ],
+    'facet that edits': [{ $facet: { a: [{ $set: { 'meta.tags': [] } }], b: [{ $unwind: '$items' }, { $set: { 'items.qty': 0 } }] } }],
+    'match and sort only': [{ $match: { customer: 'c1' } }, { $sort: { _id: -1 } }],
+    'top-level addFields sharing a stored array, then edits': [
+      { $addFields: { list: '$items', tags: '$meta.tags' } },
+      { $set: { n: { $size: '$list' } } },
+      { $unwind: '$list' },
+      { $set: { 'list.qty': 0, 'meta.tags': ['changed'] } },
+    ],
+  };
+
+  it.each(Object.entries(pipelines))('aggregate: %s', (_, pipeline) => {
+    const engine = seeded();
+    const before = snapshot(engine);
+    const shared = engine.aggregateShared('db', 'orders', pipeline as never);
+    const copies = engine.aggregate('db', 'orders', pipeline as never);
+    expect(JSON.stringify(shared)).toBe(JSON.stringify(copies));
+    expect(snapshot(engine)).toBe(before);
+  });
+
+  it('stores handed-over documents without copying them, and copies otherwise', () => {
+    const engine = createEngine();
+    const handed = { _id: 1, list: [1] };
+    const copied = { _id: 2, list: [2] };
+    engine.insert('db', 'c', [handed], true, true);
+    engine.insert('db', 'c', [copied], true);
+    const [first, second] = engine.findShared('db', 'c', {});
+    expect(first).toBe(handed);
+    expect(second).not.toBe(copied);
+    expect(second).toEqual(copied);
+  });
+});

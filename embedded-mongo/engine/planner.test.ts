@@ -69,3 +69,29 @@ describe('index use', () => {
     expect(scanned.map((d) => String(d._id))).toEqual(wanted.map(String));
   });
 });
+
+describe('aggregate index use and whole-collection deletes', () => {
+  it('answers a leading $match by index, or by a scan when hinted with $natural, with the same result', () => {
+    const { engine } = members(4600);
+    const pipeline = [{ $match: { kelurahan: 'K3' } }, { $group: { _id: '$kg', n: { $sum: 1 } } }, { $sort: { _id: 1 } }];
+    const indexed = engine.aggregate('db', 'members', pipeline);
+    expect(engine.lastPlan).toEqual({ index: 'kelurahan_1_kg_1', docsExamined: 100 });
+    const scanned = engine.aggregate('db', 'members', pipeline, { hint: { $natural: 1 } });
+    expect(engine.lastPlan).toEqual({ index: null, docsExamined: 4600 });
+    expect(scanned).toEqual(indexed);
+    expect(() => engine.aggregate('db', 'members', pipeline, { hint: 'no_such_index' })).toThrow(/hint provided does not correspond to an existing index/);
+    expect(() => engine.aggregate('db', 'members', [{ $count: 'n' }], { hint: 'no_such_index' })).toThrow(/hint provided/);
+  });
+
+  it('empties every index when a delete removes the whole collection', () => {
+    const engine = createEngine();
+    engine.createIndexes('db', 'c', [{ key: { code: 1 }, unique: true }, { key: { k: 1 } }]);
+    const docs = (n: number) => Array.from({ length: n }, (_, i) => ({ code: `C${i}`, k: i % 3 }));
+    engine.insert('db', 'c', docs(30), true);
+    expect(engine.delete('db', 'c', [{ q: {}, limit: 0 }], true).n).toBe(30);
+    expect(engine.find('db', 'c', { filter: { k: 1 } })).toEqual([]);
+    expect(engine.insert('db', 'c', docs(6), true)).toEqual({ n: 6, writeErrors: [] });
+    expect(engine.find('db', 'c', { filter: { k: 1 } }).map((d) => d.code)).toEqual(['C1', 'C4']);
+    expect(engine.insert('db', 'c', [{ code: 'C2' }], true).writeErrors[0]?.code).toBe(11000);
+  });
+});

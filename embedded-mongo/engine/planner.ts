@@ -50,7 +50,8 @@ function pinnedValues(filter: Document, field: string): unknown[] | null {
   return null;
 }
 
-function resolveHint(collection: Collection, hint: Document | string): Index | 'natural' | '_id_' {
+/** The index a hint names; an unknown index is MongoDB's BadValue. */
+export function resolveHint(collection: Collection, hint: Document | string): Index | 'natural' | '_id_' {
   if (typeof hint === 'object' && '$natural' in hint) return 'natural';
   const name = typeof hint === 'string' ? hint : defaultIndexName(hint);
   if (name === '_id_' || name === '_id_1') return '_id_';

@@ -66,6 +66,11 @@ export interface FindOptions {
   hint?: Document | string;
 }
 
+export interface AggregateOptions {
+  /** An index hint for a leading `$match`; `{ $natural: 1 }` forces a full scan. */
+  hint?: Document | string;
+}
+
 export interface FindAndModifyOptions {
   query?: Document;
   sort?: Document;
@@ -128,8 +133,9 @@ export interface DatabaseInfo {
  * codeName, except per-document write failures, which come back in `writeErrors` so that ordered batches
  * stop at the first one and unordered batches go on, as MongoDB does.
  *
- * Every document returned is a fresh copy: no caller can change stored data through a result, and no
- * query, update or pipeline changes a stored document except through a write method.
+ * Every document returned is a fresh copy (except from findShared and aggregateShared, whose callers promise not to
+ * modify what they get): no caller can change stored data through a result, and no query, update or pipeline
+ * changes a stored document except through a write method.
  */
 export interface StorageEngine {
   listDatabases(): DatabaseInfo[];
@@ -146,15 +152,27 @@ export interface StorageEngine {
   /** `index` is a name, a list of names, a key pattern, or '*' for all but _id_. */
   dropIndexes(db: string, collection: string, index: string | string[] | Document): { nIndexesWas: number };
 
-  insert(db: string, collection: string, documents: Document[], ordered: boolean): InsertResult;
+  /**
+   * Stores copies of the documents. With `handOver` the caller gives the documents themselves to the store and must
+   * never touch them again (the server does this with documents it has just decoded from a request), which saves
+   * copying every inserted document.
+   */
+  insert(db: string, collection: string, documents: Document[], ordered: boolean, handOver?: boolean): InsertResult;
   update(db: string, collection: string, updates: UpdateStatement[], ordered: boolean): UpdateResult;
   delete(db: string, collection: string, deletes: DeleteStatement[], ordered: boolean): DeleteResult;
 
   find(db: string, collection: string, options: FindOptions): Document[];
+  /**
+   * find for a caller that only reads the result and never modifies it (the server serialises it to BSON): the
+   * documents may be the stored ones or share values with them, which saves copying every returned document.
+   */
+  findShared(db: string, collection: string, options: FindOptions): Document[];
   count(db: string, collection: string, query?: Document, skip?: number, limit?: number): number;
   distinct(db: string, collection: string, key: string, query?: Document): unknown[];
   /** `collection` is null for a database-level pipeline (`aggregate: 1`). */
-  aggregate(db: string, collection: string | null, pipeline: Document[]): Document[];
+  aggregate(db: string, collection: string | null, pipeline: Document[], options?: AggregateOptions): Document[];
+  /** aggregate for a caller that never modifies the result, as findShared. */
+  aggregateShared(db: string, collection: string | null, pipeline: Document[], options?: AggregateOptions): Document[];
   findAndModify(db: string, collection: string, options: FindAndModifyOptions): FindAndModifyResult;
 
   /** Totals for serverStatus and dbStats. */

@@ -1,7 +1,7 @@
-import { BSON } from 'bson';
 import { crc32c } from './crc32c';
 import { HEADER_SIZE, OpCode, ProtocolError, writeHeader } from './header';
 import { readBsonDocument, readCString } from './bsonReader';
+import { serializeReply } from './encodedDocuments';
 import type { Document } from '../engine/types';
 
 /** OP_MSG flag bits. Bits 0-15 are "required": a receiver must reject any it does not know. */
@@ -94,9 +94,9 @@ function readSequence(bytes: Buffer, offset: number): { identifier: string; docu
   return { identifier, documents, next: sectionEnd };
 }
 
-/** Builds an OP_MSG reply with a single body section. */
+/** Builds an OP_MSG reply with a single body section; throws when the reply is too large to send. */
 export function serializeOpMsg(reply: Document, requestId: number, responseTo: number): Buffer {
-  const body = BSON.serialize(reply);
+  const body = serializeReply(reply);
   const frame = Buffer.alloc(HEADER_SIZE + 4 + 1 + body.length);
   writeHeader(frame, { messageLength: frame.length, requestId, responseTo, opCode: OpCode.OP_MSG });
   frame.writeUInt32LE(0, HEADER_SIZE);

@@ -1,6 +1,6 @@
-import { BSON } from 'bson';
 import { HEADER_SIZE, OpCode, ProtocolError, writeHeader } from './header';
 import { readBsonDocument, readCString } from './bsonReader';
+import { serializeReply } from './encodedDocuments';
 import type { Document } from '../engine/types';
 
 /**
@@ -33,7 +33,7 @@ function isWrapped(document: Document): boolean {
 
 /** Builds an OP_REPLY carrying one document, the answer to a command sent by OP_QUERY. */
 export function serializeOpReply(reply: Document, requestId: number, responseTo: number): Buffer {
-  const body = BSON.serialize(reply);
+  const body = serializeReply(reply);
   const frame = Buffer.alloc(HEADER_SIZE + 20 + body.length);
   writeHeader(frame, { messageLength: frame.length, requestId, responseTo, opCode: OpCode.OP_REPLY });
   frame.writeInt32LE(0, HEADER_SIZE); // responseFlags

@@ -1,11 +1,9 @@
 import type { Socket } from 'node:net';
-import { BSON } from 'bson';
 import type { Document } from '../engine/types';
 import { errorReply, runCommand } from '../commands/dispatch';
 import type { ConnectionInfo, ServerState } from '../commands/context';
 import { FrameReader } from '../protocol/frameReader';
 import { OpCode, ProtocolError, readHeader } from '../protocol/header';
-import { MAX_BSON_OBJECT_SIZE } from '../protocol/limits';
 import { parseOpMsg, serializeOpMsg } from '../protocol/opMsg';
 import { parseOpQuery, serializeOpReply } from '../protocol/opQuery';
 import { sessionKey } from './cursors';
@@ -108,9 +106,7 @@ export class Connection implements ConnectionInfo {
     const requestId = nextRequestId++ & 0x7fffffff;
     let frame: Buffer;
     try {
-      if (BSON.calculateObjectSize(reply) > MAX_BSON_OBJECT_SIZE + 16 * 1024) {
-        throw new Error(`the reply exceeds maxBsonObjectSize (${MAX_BSON_OBJECT_SIZE} bytes)`);
-      }
+      // The serializers refuse a reply larger than maxBsonObjectSize; that becomes an error reply instead.
       frame = serialize(reply, requestId, responseTo);
     } catch (error) {
       frame = serialize(errorReply(error, 'reply', this.log), requestId, responseTo);
