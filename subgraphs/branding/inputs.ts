@@ -1,5 +1,5 @@
-import { Types } from 'mongoose';
 import { badUserInput } from '../kit/errors';
+export { requireObjectId } from '../kit/inputs';
 import { kelurahanByCode } from '../kit/reference/kelurahan';
 import { NEIGHBOURHOODS } from '../kit/reference/neighbourhoods';
 
@@ -8,13 +8,7 @@ import { NEIGHBOURHOODS } from '../kit/reference/neighbourhoods';
  * it expected, so a staff app can point at the right box.
  */
 
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-export function requireObjectId(value: unknown, field: string): Types.ObjectId {
-  if (typeof value !== 'string' || !OBJECT_ID.test(value)) throw badUserInput(field, 'an id of 24 hex digits', value);
-  return new Types.ObjectId(value);
-}
 
 export function requireText(value: unknown, field: string, min: number, max: number): string {
   const text = typeof value === 'string' ? value.trim() : '';

@@ -1,5 +1,6 @@
 import { badUserInput, conflict, notFound } from '../kit/errors';
 import { requireRole } from '../kit/access';
+import { isDuplicateKey } from '../kit/inputs';
 import type { Identity } from '../kit/identity';
 import { kelurahanByCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { requireYear } from '../kit/scorecard';
@@ -29,14 +30,9 @@ import {
  */
 
 const STAFF_ROLE = 'agency:branding';
-const DUPLICATE_KEY = 11000;
 
 function requireStaff(identity: Identity, what: string): void {
   requireRole(identity, [STAFF_ROLE], what);
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
 }
 
 async function findProposal(models: BrandingModels, id: unknown, field: string): Promise<ProposalDoc> {

@@ -27,7 +27,7 @@ const ONE_BATCH = 100_000;
 /** The key of the city-wide figures in the map returned below. */
 export const CITY = 'city';
 
-function emptyFigures(): EconomyFigures {
+export function emptyFigures(): EconomyFigures {
   return {
     loansDisbursed: 0,
     amountDisbursed: 0,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Identity } from '../kit/identity';
-import { manyByField, oneByField, splitKey } from '../kit/loaders';
-import { economyFigures, type EconomyFigures } from './indicators';
+import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
+import { economyFigures, emptyFigures, type EconomyFigures } from './indicators';
 import type { ApplicantDoc, ApplicationDoc, EconomyModels, LoanDoc, RepaymentDoc } from './models';
 
 /**
@@ -28,24 +28,7 @@ export function createEconomyLoaders(models: EconomyModels, _identity?: Identity
      * Kelurahan figures by `scorecardKey` ("<code>|<year>"): the keys of one batch are grouped by year and
      * each year is ONE set of aggregations over all its kelurahan.
      */
-    kelurahanFigures: new DataLoader<string, EconomyFigures>(async (keys) => {
-      const codesByYear = new Map<number, string[]>();
-      for (const key of keys) {
-        const [code, year] = splitKey(key);
-        const codes = codesByYear.get(Number(year)) ?? [];
-        codes.push(code);
-        codesByYear.set(Number(year), codes);
-      }
-      const byYear = new Map(
-        await Promise.all(
-          [...codesByYear].map(async ([year, codes]) => [year, await economyFigures(models, year, codes)] as const),
-        ),
-      );
-      return keys.map((key) => {
-        const [code, year] = splitKey(key);
-        return byYear.get(Number(year))!.get(code)!;
-      });
-    }),
+    kelurahanFigures: figuresByKelurahanYear((year, codes) => economyFigures(models, year, codes), emptyFigures),
   };
 }
 

@@ -1,4 +1,4 @@
-import { isValidObjectId, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { requireOwningAgency } from '../kit/access';
 import { badUserInput, conflict, notFound } from '../kit/errors';
 import type { Identity } from '../kit/identity';
@@ -22,6 +22,7 @@ import {
   type BusinessSector,
   type KurniaTier,
 } from './rules';
+import { isDuplicateKey, requireObjectId } from '../kit/inputs';
 
 /**
  * The staff mutations of Program Kurnia. Each one validates every input before its first write, so a refused
@@ -37,13 +38,6 @@ interface Staff {
   secrets: { residentIdSecret: string };
 }
 
-export function requireObjectId(value: unknown, field: string): Types.ObjectId {
-  if (typeof value !== 'string' || !isValidObjectId(value) || !/^[0-9a-f]{24}$/i.test(value)) {
-    throw badUserInput(field, 'an id of 24 hex digits as returned by the graph', value);
-  }
-  return new Types.ObjectId(value);
-}
-
 function requireText(value: unknown, field: string, min: number, max: number): string {
   const text = typeof value === 'string' ? value.trim() : value;
   if (typeof text !== 'string' || text.length < min || text.length > max) {
@@ -55,10 +49,6 @@ function requireText(value: unknown, field: string, min: number, max: number): s
 function optionalPastDate(value: unknown, field: string): Date {
   if (value === undefined || value === null) return new Date();
   return requireNotFuture(requireDate(value, field), field);
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 function requireStaff(staff: Staff, what: string): void {

@@ -7,6 +7,7 @@ import { isResidentId } from '../kit/residents';
 import { requireYear, scorecardKey, yearRange, type KelurahanScorecardRef } from '../kit/scorecard';
 import type { SubgraphContext } from '../kit/subgraph';
 import type { EconomyFigures } from './indicators';
+import { requireObjectId } from '../kit/inputs';
 import type { EconomyLoaders } from './loaders';
 import type { ApplicantDoc, ApplicationDoc, EconomyModels, LoanDoc, RepaymentDoc } from './models';
 import {
@@ -15,7 +16,6 @@ import {
   disburseLoan,
   recordRepayment,
   rejectApplication,
-  requireObjectId,
   submitApplication,
   verifyApplication,
   type RepaymentInput,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import type { Identity } from '../kit/identity';
-import { compositeKey, manyByField, oneByField, splitKey } from '../kit/loaders';
+import { compositeKey, manyByField, oneByField, splitKey, figuresByKelurahanYear } from '../kit/loaders';
 import type { EducationModels, ClassDoc, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
 import { CITY, NO_ACTIVITY, societyFigures, type SocietyFigures } from './society';
 
@@ -71,23 +71,7 @@ export function createEducationLoaders(models: EducationModels, _identity: Ident
      * Kelurahan figures keyed by scorecardKey (kelurahan code and year). The keys of a batch are grouped by
      * year, and each year is one set of aggregations over all of that year's kelurahan.
      */
-    kelurahanSociety: new DataLoader<string, SocietyFigures>(async (keys) => {
-      const codesByYear = new Map<number, string[]>();
-      for (const key of keys) {
-        const [code, year] = splitKey(key);
-        const codes = codesByYear.get(Number(year)) ?? [];
-        codes.push(code);
-        codesByYear.set(Number(year), codes);
-      }
-      const byYear = new Map<number, Map<string, SocietyFigures>>();
-      await Promise.all(
-        [...codesByYear].map(async ([year, codes]) => byYear.set(year, await societyFigures(models, year, codes))),
-      );
-      return keys.map((key) => {
-        const [code, year] = splitKey(key);
-        return byYear.get(Number(year))?.get(code) ?? { ...NO_ACTIVITY };
-      });
-    }),
+    kelurahanSociety: figuresByKelurahanYear((year, codes) => societyFigures(models, year, codes), () => ({ ...NO_ACTIVITY })),
   };
 }
 

@@ -20,6 +20,7 @@ import {
   statusOn,
   type Level,
 } from './rules';
+import { isDuplicateKey } from '../kit/inputs';
 
 /**
  * The agency's two staff actions. Each validates everything it was given before its first write, and each is
@@ -40,10 +41,6 @@ export interface RecordAttendanceInput {
   classId: string;
   sessionDate: string;
   participantIds: string[];
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 /** Loads a class and its spot, naming `field` when the id matches no class. */

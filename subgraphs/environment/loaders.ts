@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Identity } from '../kit/identity';
-import { manyByField, oneByField, splitKey } from '../kit/loaders';
+import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
 import { balancesOf } from './balances';
 import { cityEnvironmentFigures, environmentFigures, NO_FIGURES, type EnvironmentFigures } from './indicators';
 import type { DepositDoc, EnvironmentModels, MemberDoc, WasteBankDoc, WithdrawalDoc } from './models';
@@ -26,24 +26,7 @@ export function createEnvironmentLoaders(models: EnvironmentModels, _identity: I
       Promise.all(years.map((year) => cityEnvironmentFigures(models, year))),
     ),
     /** Keys from `scorecardKey`: every kelurahan of one year goes into one aggregation per collection. */
-    kelurahanFigures: new DataLoader<string, EnvironmentFigures>(async (keys) => {
-      const codesByYear = new Map<number, string[]>();
-      for (const key of keys) {
-        const [code, year] = splitKey(key);
-        const codes = codesByYear.get(Number(year)) ?? [];
-        codes.push(code);
-        codesByYear.set(Number(year), codes);
-      }
-      const byYear = new Map(
-        await Promise.all(
-          [...codesByYear].map(async ([year, codes]) => [year, await environmentFigures(models, year, codes)] as const),
-        ),
-      );
-      return keys.map((key) => {
-        const [code, year] = splitKey(key);
-        return byYear.get(Number(year))?.get(code) ?? NO_FIGURES;
-      });
-    }),
+    kelurahanFigures: figuresByKelurahanYear((year, codes) => environmentFigures(models, year, codes), () => NO_FIGURES),
   };
 }
 

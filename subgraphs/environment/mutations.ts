@@ -16,6 +16,7 @@ import {
   type DatedPrice,
   type DepositLineInput,
 } from './rules';
+import { isDuplicateKey } from '../kit/inputs';
 
 /**
  * The staff operations. Each validates every field before its single write, so a refused call leaves
@@ -31,10 +32,6 @@ interface Actor {
 }
 
 const WASTE_BANK_CODE = /^BS-\d{4}-\d{3}$/;
-
-export function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
 
 export function requireMemberId(value: unknown, field: string): string {
   if (typeof value !== 'string' || !/^[0-9a-f]{24}$/.test(value)) {

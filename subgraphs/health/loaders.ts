@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { PipelineStage } from 'mongoose';
 import type { Identity } from '../kit/identity';
-import { manyByField, oneByField, splitKey } from '../kit/loaders';
+import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
 import { yearRange } from '../kit/scorecard';
 import type { HealthModels, PatientRecord, ReferralRecord, RequestRecord, VisitRecord } from './models';
 import { median } from './rules';
@@ -80,22 +80,7 @@ export function createHealthLoaders(models: HealthModels, _identity: Identity) {
     ),
 
     /** Kelurahan figures by `compositeKey(kelurahanCode, year)`: one set of aggregations per year asked. */
-    kelurahanLiving: new DataLoader<string, LivingFigures>(async (keys) => {
-      const codesByYear = new Map<number, string[]>();
-      for (const key of keys) {
-        const [code, year] = splitKey(key);
-        codesByYear.set(Number(year), [...(codesByYear.get(Number(year)) ?? []), code]);
-      }
-      const byYear = new Map(
-        await Promise.all(
-          [...codesByYear].map(async ([year, codes]) => [year, await livingFigures(models, year, codes)] as const),
-        ),
-      );
-      return keys.map((key) => {
-        const [code, year] = splitKey(key);
-        return byYear.get(Number(year))?.get(code) ?? NO_ACTIVITY;
-      });
-    }),
+    kelurahanLiving: figuresByKelurahanYear((year, codes) => livingFigures(models, year, codes), () => NO_ACTIVITY),
 
     patientByResidentId: oneByField<PatientRecord>(models.Patient, 'residentId'),
     requestById: oneByField<RequestRecord>(models.HomecareRequest, '_id'),

@@ -20,6 +20,7 @@ import {
   VISITABLE_STATUSES,
   type Vitals,
 } from './rules';
+import { isDuplicateKey, requireObjectId } from '../kit/inputs';
 
 /**
  * The Homecare staff's writes. The store offers no transactions, so each write validates everything before
@@ -60,13 +61,8 @@ export interface ReceiveRequestInput {
   idempotencyKey: string;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
-
 function requireRequestId(value: string, field: string): Types.ObjectId {
-  if (!/^[0-9a-f]{24}$/.test(value)) throw badUserInput(field, 'a homecare request id (24 hex digits)', value);
-  return new Types.ObjectId(value);
+  return requireObjectId(value, field, 'a homecare request');
 }
 
 /** Moves a request to visited unless it already is; a closed or referred request is left alone. */

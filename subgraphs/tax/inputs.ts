@@ -1,18 +1,11 @@
-import { Types } from 'mongoose';
 import { badUserInput } from '../kit/errors';
+export { isDuplicateKey, requireObjectId } from '../kit/inputs';
 import { MAX_GROSS_REVENUE } from './rules';
 
 /**
  * Checks of caller input that every tax mutation and query shares. Each names the field at fault and says
  * what it expected, so a caller can correct the request without reading the code.
  */
-
-export function requireObjectId(value: unknown, field: string, what: string): Types.ObjectId {
-  if (typeof value !== 'string' || !/^[0-9a-f]{24}$/i.test(value)) {
-    throw badUserInput(field, `the id of ${what} (24 hexadecimal digits)`, value);
-  }
-  return new Types.ObjectId(value);
-}
 
 /** An amount of money as the SPTPD takes it: whole rupiah, never negative. */
 export function requireWholeRupiah(value: unknown, field: string, max = MAX_GROSS_REVENUE): number {
@@ -47,11 +40,3 @@ export function optionalKey(value: unknown, field: string): string | undefined {
   return value;
 }
 
-/** MongoDB's duplicate-key error, raised when a unique index refuses a write. */
-export function isDuplicateKey(error: unknown, field?: string): boolean {
-  const e = error as { code?: number; keyPattern?: Record<string, unknown>; message?: string };
-  if (e?.code !== 11000) return false;
-  if (!field) return true;
-  if (e.keyPattern) return field in e.keyPattern;
-  return typeof e.message === 'string' && e.message.includes(field);
-}

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import type { Identity } from '../kit/identity';
-import { manyByField, oneByField, splitKey } from '../kit/loaders';
+import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
 import { NO_FIGURES, tallyFigures, type TaxFigures } from './figures';
 import type { TaxModels, TaxObjectRecord, TaxPaymentRecord, TaxReportRecord, TaxpayerRecord } from './models';
 
@@ -22,25 +22,7 @@ export function createTaxLoaders(models: TaxModels, _identity: Identity) {
     paymentByReport: oneByField<TaxPaymentRecord>(models.TaxPayment, 'reportId'),
 
     /** Key "kelurahanCode|year"; one aggregation pair per distinct year among the keys (usually one). */
-    kelurahanFigures: new DataLoader<string, TaxFigures>(async (keys) => {
-      const codesByYear = new Map<number, string[]>();
-      for (const key of keys) {
-        const [code, year] = splitKey(key);
-        const codes = codesByYear.get(Number(year)) ?? [];
-        codes.push(code);
-        codesByYear.set(Number(year), codes);
-      }
-      const tallies = new Map<number, Map<string, TaxFigures>>();
-      await Promise.all(
-        [...codesByYear].map(async ([year, codes]) => {
-          tallies.set(year, await tallyFigures(models, year, 'kelurahanCode', codes));
-        }),
-      );
-      return keys.map((key) => {
-        const [code, year] = splitKey(key);
-        return tallies.get(Number(year))?.get(code) ?? NO_FIGURES;
-      });
-    }),
+    kelurahanFigures: figuresByKelurahanYear((year, codes) => tallyFigures(models, year, 'kelurahanCode', codes), () => NO_FIGURES),
 
     /** Key: the year; the whole city's figures. */
     cityFigures: new DataLoader<number, TaxFigures>(async (years) =>
