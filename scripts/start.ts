@@ -77,15 +77,20 @@ async function main(): Promise<void> {
     process.env.MONGODB_URI = store.uri;
     console.log(`[launcher] embedded MongoDB-compatible store at ${store.uri} (in memory: data lasts until Ctrl-C)`);
   }
-  const subgraphs = await Promise.all(
-    SUBGRAPHS.map((entry) =>
+  // The gateway starts beside the subgraphs, not after them: it knows their registry ports, and until
+  // they answer its /ready says which are missing.
+  const host = process.env.HOST || '127.0.0.1';
+  const [gateway, ...subgraphs] = await Promise.all([
+    launch('gateway', 'gateway/main.ts', {
+      ...process.env,
+      ...Object.fromEntries(
+        SUBGRAPHS.map((entry) => [`SUBGRAPH_URL_${entry.name.toUpperCase()}`, `http://${host}:${entry.port}/graphql`]),
+      ),
+    }),
+    ...SUBGRAPHS.map((entry) =>
       launch(entry.name, `${entry.dir}/main.ts`, { ...process.env, PORT: String(entry.port), SEED_IF_EMPTY: 'true' }),
     ),
-  );
-  const gateway = await launch('gateway', 'gateway/main.ts', {
-    ...process.env,
-    ...Object.fromEntries(subgraphs.map((child) => [`SUBGRAPH_URL_${child.name.toUpperCase()}`, child.url!])),
-  });
+  ]);
   const base = gateway.url!.replace(/\/graphql$/, '');
   console.log(`
 Kediri City Graph is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
