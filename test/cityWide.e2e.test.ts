@@ -93,6 +93,51 @@ describe('small counts of people are withheld from the public, not from dashboar
   });
 });
 
+describe('personal data is read only by the agency that holds it', () => {
+  const PERSONAL: [agency: string, query: string][] = [
+    ['tax', '{ taxpayers(first: 2) { nodes { name npwpd } } }'],
+    ['tax', '{ taxReports(first: 2) { nodes { id } } }'],
+    ['health', '{ homecareRequests(first: 2) { nodes { complaint } } }'],
+    ['environment', 'query($bank: String!) { wasteBankMembers(wasteBankCode: $bank, first: 2) { nodes { name balance } } }'],
+    ['education', '{ emasParticipants(first: 2) { nodes { name ageBand } } }'],
+    ['education', '{ emasTutors(first: 2) { nodes { name } } }'],
+    ['economy', '{ kurniaApplications(first: 2) { nodes { amountRequested } } }'],
+    ['economy', '{ kurniaLoans(first: 2) { nodes { principal } } }'],
+  ];
+  const OUTSIDERS = ['public', 'dashboard', 'caseworker', 'auditor'] as const;
+
+  let variables: Record<string, unknown>;
+
+  beforeAll(async () => {
+    // Waste bank members are listed per bank: take an active bank from the public list.
+    const banks = await graph.query('{ wasteBanks(status: ACTIVE, first: 1) { nodes { code } } }');
+    variables = { bank: banks.data.wasteBanks.nodes[0].code };
+  });
+
+  it.each(PERSONAL)('%s: %s', async (agency, query) => {
+    const owner = await graph.query(query, variables, `agency:${agency}`);
+    expect(owner.errors).toBeUndefined();
+    const [list] = Object.values(owner.data as Record<string, { nodes: unknown[] }>);
+    expect(list.nodes).toHaveLength(2);
+
+    const others = ['tax', 'health', 'environment', 'education', 'economy', 'branding'].filter((name) => name !== agency);
+    for (const role of [...OUTSIDERS, ...others.map((name) => `agency:${name}` as const)]) {
+      const result = await graph.query(query, variables, role);
+      expect(result.data, role).toBeNull();
+      expect(result.errors?.[0].extensions?.code, role).toBe('FORBIDDEN');
+    }
+  });
+
+  it('never exposes a NIK: no field of the supergraph is named after it', async () => {
+    const result = await graph.query('{ __schema { types { name fields { name } } } }');
+    const names = (result.data.__schema.types as { name: string; fields: { name: string }[] | null }[]).flatMap((type) => [
+      type.name,
+      ...(type.fields ?? []).map((field) => field.name),
+    ]);
+    expect(names.filter((name) => /nik/i.test(name))).toEqual([]);
+  });
+});
+
 describe('database round trips do not grow with the number of kelurahan', () => {
   // Each agency answers its pillar for any number of kelurahan with a few aggregations; the city none.
   const PER_SUBGRAPH = 4;
