@@ -1,5 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, valueFromASTUntyped, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  valueFromASTUntyped,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { MongoClient } from 'mongodb';
 import { AUDIT_COLLECTION, AUDIT_DATABASE, type ResidentAccessRecord } from '../subgraphs/kit/audit';
 import type { GatewayContext } from './datasource';
@@ -44,16 +52,37 @@ interface ResidentRead {
   purpose: string;
 }
 
-/** The `resident(id, purpose)` selections at the root of an operation, with their variables applied. */
-export function residentReads(operation: OperationDefinitionNode, variables: Record<string, unknown>): ResidentRead[] {
-  const reads: ResidentRead[] = [];
-  for (const selection of operation.selectionSet.selections) {
-    if (selection.kind !== Kind.FIELD || selection.name.value !== 'resident') continue;
-    const args = Object.fromEntries(
-      (selection.arguments ?? []).map((arg) => [arg.name.value, valueFromASTUntyped(arg.value, variables)]),
-    );
-    reads.push({ residentId: String(args.id ?? ''), purpose: String(args.purpose ?? '') });
+/**
+ * The `resident(id, purpose)` selections at the root of an operation, with their variables applied,
+ * wherever they stand: under an alias, in an inline fragment or in a named fragment spread at the root.
+ * Missing one would let a read leave no trail.
+ */
+export function residentReads(
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  document?: DocumentNode,
+): ResidentRead[] {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document?.definitions ?? []) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
+  const reads: ResidentRead[] = [];
+  const visit = (selectionSet: SelectionSetNode, seen: Set<string>) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, seen);
+      } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && !seen.has(fragment.name.value)) visit(fragment.selectionSet, new Set([...seen, fragment.name.value]));
+      } else if (selection.name.value === 'resident') {
+        const args = Object.fromEntries(
+          (selection.arguments ?? []).map((arg) => [arg.name.value, valueFromASTUntyped(arg.value, variables)]),
+        );
+        reads.push({ residentId: String(args.id ?? ''), purpose: String(args.purpose ?? '') });
+      }
+    }
+  };
+  visit(operation.selectionSet, new Set());
   return reads;
 }
 
@@ -62,14 +91,17 @@ export type AuditedContext = GatewayContext & { plannedServices?: Set<string> };
 /** Agencies are every subgraph but the city's own reference subgraph, which holds no resident data. */
 const NOT_AN_AGENCY = new Set(['city']);
 
-export function residentAuditPlugin(sink: AuditSink | undefined): ApolloServerPlugin<AuditedContext> {
+export function residentAuditPlugin(
+  sink: AuditSink | undefined,
+  log: (line: string) => void = () => {},
+): ApolloServerPlugin<AuditedContext> {
   return {
     async requestDidStart() {
       let reads: ResidentRead[] = [];
       return {
-        async didResolveOperation({ operation, request }) {
+        async didResolveOperation({ operation, request, document }) {
           if (!operation) return;
-          reads = residentReads(operation, request.variables ?? {});
+          reads = residentReads(operation, request.variables ?? {}, document);
           if (reads.length > 0 && !sink) {
             throw new GraphQLError('Reading a resident needs the audit log, and this gateway has none configured (set MONGODB_URI).', {
               extensions: { code: 'AUDIT_UNAVAILABLE' },
@@ -99,9 +131,11 @@ export function residentAuditPlugin(sink: AuditSink | undefined): ApolloServerPl
               });
             }
           } catch (error) {
+            // The caller learns that the trail failed, not why: the cause may name internal hosts.
+            log(`resident read withheld, audit record not written: ${(error as Error).message}`);
             result.data = null;
             result.errors = [
-              new GraphQLError(`The resident read was withheld because its audit record could not be written: ${(error as Error).message}`, {
+              new GraphQLError('The resident read was withheld because its audit record could not be written.', {
                 extensions: { code: 'AUDIT_UNAVAILABLE' },
               }),
             ];

@@ -4,7 +4,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from '../subgraphs/kit/http';
-import { mongoAuditSink, plannedServices, residentAuditPlugin, type AuditedContext } from './audit';
+import { mongoAuditSink, plannedServices, residentAuditPlugin, type AuditedContext, type AuditSink } from './audit';
 import { AuthenticationError, authenticate } from './authenticate';
 import type { GatewayConfig } from './config';
 import { SignedIdentityDataSource, type GatewayContext } from './datasource';
@@ -23,8 +23,10 @@ export interface RunningGateway {
 
 export interface GatewayOptions {
   log?: (line: string) => void;
-  /** Extra Apollo Server plugins, e.g. the resident-access audit. */
+  /** Extra Apollo Server plugins. */
   plugins?: ApolloServerPlugin<GatewayContext>[];
+  /** Where resident reads are recorded; by default the audit collection in MONGODB_URI. */
+  auditSink?: AuditSink;
 }
 
 /** Builds the gateway over the committed supergraph and starts listening. Resolves once it serves. */
@@ -32,7 +34,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
   const subgraphUrls: Record<string, string> = {};
   let supergraphLoaded = false;
-  const auditSink = config.mongoUri ? await mongoAuditSink(config.mongoUri) : undefined;
+  const auditSink = options.auditSink ?? (config.mongoUri ? await mongoAuditSink(config.mongoUri) : undefined);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, log, () => {
@@ -57,7 +59,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       depthLimitPlugin(config.maxQueryDepth),
-      residentAuditPlugin(auditSink),
+      residentAuditPlugin(auditSink, log),
       ...(options.plugins ?? []),
     ],
     includeStacktraceInErrorResponses: false,

@@ -238,3 +238,34 @@ describe('the gateway reloads the supergraph file when it changes', () => {
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(SUPERGRAPH_URL, 'utf8'));
   });
 });
+
+describe('a resident read that cannot be audited is withheld', () => {
+  let unaudited: CityGraph;
+
+  beforeAll(async () => {
+    const failingSink = {
+      append: async () => {
+        throw new Error('audit store unreachable');
+      },
+      close: async () => {},
+    };
+    unaudited = await startCityGraph({ subgraphs: ['city', 'tax'], seed: false, gateway: { auditSink: failingSink } });
+  });
+
+  afterAll(async () => {
+    await unaudited?.stop();
+  });
+
+  it('answers no data and says the audit record could not be written', async () => {
+    const result = await unaudited.query(
+      '{ resident(id: "R0123456789abcdef0123456789abcdef", purpose: "Case 7: benefits review") { id taxpayer { npwpd } } }',
+      {},
+      'caseworker',
+    );
+    expect(result.data).toBeNull();
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors?.[0].extensions?.code).toBe('AUDIT_UNAVAILABLE');
+    expect(result.errors?.[0].message).toMatch(/audit record could not be written/);
+    expect(result.errors?.[0].message).not.toContain('unreachable');
+  });
+});
