@@ -6,7 +6,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { parse, type DocumentNode } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Connection, Model } from 'mongoose';
 import { connectAgencyDatabase, ensureIndexes } from './database';
 import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from './http';
@@ -91,6 +92,7 @@ export async function startSubgraph<Models extends ModelMap, Loaders>(
       // Inline traces serve Apollo's hosted metrics service, which the city does not use.
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
       includeStacktraceInErrorResponses: false,
+      formatError: (formatted, error) => maskUnexpectedError(formatted, error, definition.name, log),
       // The process entry drains and closes everything in order on SIGTERM/SIGINT; Apollo must not race it.
       stopOnTerminationSignals: false,
     });
@@ -152,6 +154,23 @@ export async function startSubgraph<Models extends ModelMap, Loaders>(
     await connection.close();
     throw error;
   }
+}
+
+/**
+ * Errors a resolver meant for the caller carry a code (BAD_USER_INPUT, FORBIDDEN, ...) and pass as they
+ * are. Anything else is a fault of ours: its message may name database hosts, collections or values, so
+ * the caller gets a plain sentence and the log gets the detail.
+ */
+export function maskUnexpectedError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  subgraph: string,
+  log: (line: string) => void,
+): GraphQLFormattedError {
+  if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  const cause = unwrapResolverError(error);
+  log(`internal error at ${formatted.path?.join('.') ?? 'request'}: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+  return { ...formatted, message: `Internal error in the ${subgraph} subgraph.` };
 }
 
 /** Seeds an agency's database when every collection is empty; a database with any data is left as it is. */

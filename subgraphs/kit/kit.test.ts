@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { peopleCount, requireOwningAgency, SMALL_COUNT_THRESHOLD } from './access';
+import { IdentityError, signIdentity, verifyIdentity } from './identity';
+import { decodeCursor, encodeCursor, pageSize, MAX_PAGE_SIZE } from './pagination';
+import { createRandom } from './random';
+import { KECAMATAN, KELURAHAN, kelurahanByName, requireKelurahanCode } from './reference/kelurahan';
+import { NEIGHBOURHOODS, TOTAL_RT, TOTAL_RW } from './reference/neighbourhoods';
+import { requireNik, residentId, samplePopulation } from './residents';
+import { requireYear } from './scorecard';
+
+const SECRET = 'kit-test-secret-0123456789abcdef0123';
+
+describe('reference data', () => {
+  it('holds the 46 kelurahan in code order under the 3 kecamatan', () => {
+    expect(KELURAHAN).toHaveLength(46);
+    expect(KELURAHAN.map((k) => k.code)).toEqual([...KELURAHAN.map((k) => k.code)].sort());
+    expect(KECAMATAN).toEqual([
+      { code: '35.71.01', name: 'Mojoroto' },
+      { code: '35.71.02', name: 'Kota' },
+      { code: '35.71.03', name: 'Pesantren' },
+    ]);
+  });
+
+  it('accepts other spellings of a name and answers with the canonical one', () => {
+    expect(kelurahanByName('Banjar Mlati')?.name).toBe('Banjarmlati');
+    expect(kelurahanByName('setono pande')?.name).toBe('Setonopande');
+    expect(kelurahanByName('SUKORAME')?.code).toBe('35.71.01.1005');
+    expect(kelurahanByName('Atlantis')).toBeUndefined();
+  });
+
+  it('refuses an unknown kelurahan code naming the field', () => {
+    expect(() => requireKelurahanCode('35.71.04.1001', 'input.kelurahanCode')).toThrow(/Invalid input.kelurahanCode/);
+  });
+
+  it('spreads exactly 1,478 RT over 330 RW, every kelurahan with some', () => {
+    expect(NEIGHBOURHOODS).toHaveLength(TOTAL_RT);
+    expect(new Set(NEIGHBOURHOODS.map((n) => `${n.kelurahanCode}/${n.rw}`)).size).toBe(TOTAL_RW);
+    expect(new Set(NEIGHBOURHOODS.map((n) => n.kelurahanCode)).size).toBe(46);
+  });
+});
+
+describe('residents', () => {
+  it('builds the same population on every run, with unique Kota Kediri NIKs', () => {
+    const people = samplePopulation();
+    expect(people).toHaveLength(40_000);
+    expect(new Set(people.map((p) => p.nik)).size).toBe(people.length);
+    for (const person of people.slice(0, 500)) expect(requireNik(person.nik, 'nik')).toBe(person.nik);
+    expect(people[0].nik).toBe('3571022211630001');
+  });
+
+  it('links a NIK to a pseudonymous id that depends on the secret', () => {
+    const id = residentId('3571022211630001', SECRET);
+    expect(id).toMatch(/^R[0-9a-f]{32}$/);
+    expect(residentId('3571022211630001', SECRET)).toBe(id);
+    expect(residentId('3571022211630001', `${SECRET}x`)).not.toBe(id);
+  });
+
+  it('refuses a NIK that is malformed or registered outside the city', () => {
+    expect(() => requireNik('12345', 'input.nik')).toThrow(/16-digit NIK/);
+    expect(() => requireNik('3578011201900001', 'input.nik')).toThrow(/registered in Kota Kediri/);
+  });
+});
+
+describe('the signed identity between gateway and subgraphs', () => {
+  const identity = { subject: 'api-key-2:agency:tax', role: 'agency:tax' } as const;
+
+  it('round-trips a signed identity', () => {
+    expect(verifyIdentity(signIdentity(identity, SECRET), SECRET)).toEqual(identity);
+  });
+
+  it('refuses a missing, tampered, foreign or stale header', () => {
+    const signed = signIdentity(identity, SECRET);
+    const [payload, signature] = signed.split('.');
+    const forgedPayload = Buffer.from(JSON.stringify({ sub: 'x', role: 'caseworker', iat: Date.now() })).toString('base64url');
+    expect(() => verifyIdentity(undefined, SECRET)).toThrow(IdentityError);
+    expect(() => verifyIdentity(`${forgedPayload}.${signature}`, SECRET)).toThrow(/invalid/);
+    expect(() => verifyIdentity(signIdentity(identity, `${SECRET}-other`), SECRET)).toThrow(/invalid/);
+    expect(() => verifyIdentity(signIdentity(identity, SECRET, Date.now() - 3_600_000), SECRET)).toThrow(/expired/);
+    expect(() => verifyIdentity(`${payload}`, SECRET)).toThrow(/malformed/);
+  });
+});
+
+describe('access rules', () => {
+  it('withholds small kelurahan counts of people from the public only', () => {
+    const below = SMALL_COUNT_THRESHOLD - 1;
+    expect(() => peopleCount({ subject: 'anonymous', role: 'public' }, below, 'Members')).toThrow(/withheld/);
+    expect(peopleCount({ subject: 'anonymous', role: 'public' }, SMALL_COUNT_THRESHOLD, 'Members')).toBe(5);
+    expect(peopleCount({ subject: 'd', role: 'dashboard' }, 1, 'Members')).toBe(1);
+  });
+
+  it('lets only the owning agency read its personal data', () => {
+    expect(() => requireOwningAgency({ subject: 'x', role: 'agency:tax' }, 'tax', 'A taxpayer')).not.toThrow();
+    expect(() => requireOwningAgency({ subject: 'x', role: 'agency:health' }, 'tax', 'A taxpayer')).toThrow(/agency:tax/);
+  });
+});
+
+describe('pagination and arguments', () => {
+  it('round-trips cursors and refuses a foreign one', () => {
+    expect(decodeCursor(encodeCursor('P.2.0000001'))).toBe('P.2.0000001');
+    expect(() => decodeCursor('bm9wZQ')).toThrow(/cursor/);
+  });
+
+  it('bounds the page size', () => {
+    expect(pageSize(undefined)).toBe(20);
+    expect(pageSize(MAX_PAGE_SIZE)).toBe(MAX_PAGE_SIZE);
+    expect(() => pageSize(MAX_PAGE_SIZE + 1)).toThrow(/Invalid first/);
+    expect(() => pageSize(0)).toThrow(/Invalid first/);
+  });
+
+  it('refuses a year outside the programmes', () => {
+    expect(requireYear(2023, 'year')).toBe(2023);
+    expect(() => requireYear(1999, 'year')).toThrow(/Invalid year/);
+    expect(() => requireYear(2023.5, 'year')).toThrow(/Invalid year/);
+  });
+
+  it('draws the same numbers from the same seed', () => {
+    const a = createRandom('seed');
+    const b = createRandom('seed');
+    expect(Array.from({ length: 5 }, () => a.int(1, 1000))).toEqual(Array.from({ length: 5 }, () => b.int(1, 1000)));
+  });
+});
