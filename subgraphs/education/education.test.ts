@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Role } from '../kit/identity';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { residentId } from '../kit/residents';
@@ -11,7 +11,8 @@ import { addDays, isoDate, startOfDay, weekdayOf } from './rules';
 /**
  * The education subgraph over real HTTP against the embedded store, seeded once. Mutations run against a
  * fixture spot with classes of the running year that meet on today's weekday, so a session "today" is always a
- * scheduled one; the seeded years (2021–2024) are over and take no new enrolments.
+ * scheduled one; the seeded years (2021–2024) are over and take no new enrolments. The fixture spots are written
+ * straight into the database, since no mutation creates spots; their classes are created with createEmasClass.
  */
 let graph: TestSubgraph<EducationModels>;
 let models: EducationModels;
@@ -24,11 +25,17 @@ const fixture = {
   learnersClassId: '',
   pausedClassId: '',
   pastClassId: '',
+  openSpotId: '',
+  pausedSpotId: '',
+  tutorId: '',
 };
 
 const SOCIETY = 'society { emasSpots activeEmasSpots participants tutors classes enrolments }';
 const ENROL = `mutation($input: EnrolParticipantInput!) {
   enrolParticipant(input: $input) { id level year enrolledAt class { id } participant { id name ageBand kelurahanCode } }
+}`;
+const CREATE_CLASS = `mutation($input: CreateEmasClassInput!) {
+  createEmasClass(input: $input) { id level year kelurahanCode spot { id } tutor { id activeYears } }
 }`;
 const ATTEND = `mutation($input: RecordAttendanceInput!) {
   recordAttendance(input: $input) { sessionDate recorded alreadyRecorded class { id } attendance { sessionDate participant { id } } }
@@ -77,6 +84,13 @@ async function commandsDuring(work: () => Promise<unknown>): Promise<number> {
   return sum(await graph.opcounters()) - before - 1;
 }
 
+/** Creates a class through the mutation as the agency and answers its id; any error fails the test run. */
+async function createClass(input: { spotId: string; level: string; year: number; tutorId?: string; idempotencyKey: string }): Promise<string> {
+  const result = await graph.query(CREATE_CLASS, { input }, 'agency:education');
+  expect(result.errors).toBeUndefined();
+  return result.data.createEmasClass.id;
+}
+
 beforeAll(async () => {
   graph = await startTestSubgraph(education, { seed: true });
   models = graph.models;
@@ -102,20 +116,20 @@ beforeAll(async () => {
       kelurahanCode: FIXTURE_KELURAHAN,
       hostType: 'mosque',
       schedule: [{ day: weekday, startTime: '19:00', level: 'adult' }],
-      status: 'paused',
+      status: 'active',
       openedOn,
-      statusHistory: [{ status: 'active', since: openedOn }, { status: 'paused', since: openedOn }],
+      statusHistory: [{ status: 'active', since: openedOn }],
     },
   ]);
+  fixture.openSpotId = String(open._id);
+  fixture.pausedSpotId = String(paused._id);
   const tutor = await models.Tutor.findOne().lean();
-  const [adult, learners, pausedClass] = await models.EmasClass.create([
-    { spotId: open._id, kelurahanCode: FIXTURE_KELURAHAN, level: 'adult', tutorId: tutor!._id, year: THIS_YEAR },
-    { spotId: open._id, kelurahanCode: FIXTURE_KELURAHAN, level: 'young_learners', tutorId: tutor!._id, year: THIS_YEAR },
-    { spotId: paused._id, kelurahanCode: FIXTURE_KELURAHAN, level: 'adult', tutorId: tutor!._id, year: THIS_YEAR },
-  ]);
-  fixture.adultClassId = String(adult._id);
-  fixture.learnersClassId = String(learners._id);
-  fixture.pausedClassId = String(pausedClass._id);
+  fixture.tutorId = String(tutor!._id);
+  fixture.adultClassId = await createClass({ spotId: fixture.openSpotId, level: 'ADULT', year: THIS_YEAR, tutorId: fixture.tutorId, idempotencyKey: 'fixture-adult' });
+  fixture.learnersClassId = await createClass({ spotId: fixture.openSpotId, level: 'YOUNG_LEARNERS', year: THIS_YEAR, idempotencyKey: 'fixture-learners' });
+  fixture.pausedClassId = await createClass({ spotId: fixture.pausedSpotId, level: 'ADULT', year: THIS_YEAR, tutorId: fixture.tutorId, idempotencyKey: 'fixture-paused' });
+  // The second spot pauses after its class was planned; no mutation pauses a spot, so the test writes it.
+  await models.Spot.updateOne({ _id: paused._id }, { $set: { status: 'paused' }, $push: { statusHistory: { status: 'paused', since: openedOn } } });
   const past = await models.EmasClass.findOne({ year: 2023, level: 'adult' }).lean();
   fixture.pastClassId = String(past!._id);
 });
@@ -387,6 +401,174 @@ describe('batching: a constant number of database commands', () => {
     const used = await commandsDuring(() => graph.query(`{ emasClasses(first: 100) { nodes { spot { code } } } }`));
     expect(used).toBeGreaterThanOrEqual(3);
     expect(used).toBeLessThanOrEqual(3 + MONITOR_SLACK);
+  });
+});
+
+describe('createEmasClass', () => {
+  const NEXT_YEAR = THIS_YEAR + 1;
+  /** A spot that schedules adults only, and two seeded tutors who do not teach next year yet. */
+  const planning = { spotId: '', tutorId: '', otherTutorId: '' };
+  let keys = 0;
+  /** A new key per request, as a staff app generates one per class it plans. */
+  const newKey = () => `test-class-${++keys}`;
+  /** An input that is valid in every field: an adult class of next year at the planning spot. */
+  const planningInput = (change: Record<string, unknown> = {}) => ({
+    spotId: planning.spotId,
+    level: 'ADULT',
+    year: NEXT_YEAR,
+    tutorId: planning.tutorId,
+    idempotencyKey: newKey(),
+    ...change,
+  });
+  const create = (input: Record<string, unknown>, role: Role = 'agency:education') => graph.query(CREATE_CLASS, { input }, role);
+
+  /** What a refused or failed call must leave as it was: the classes and every tutor's years. */
+  async function classState() {
+    const [classes, tutors] = await Promise.all([models.EmasClass.countDocuments(), models.Tutor.find().sort({ _id: 1 }).lean()]);
+    return { classes, tutorYears: tutors.map((tutor) => [...tutor.activeYears].sort((a, b) => a - b)) };
+  }
+
+  beforeAll(async () => {
+    const openedOn = new Date(Date.UTC(THIS_YEAR, 0, 1));
+    const spot = await models.Spot.create({
+      code: 'EMAS-9003',
+      name: 'EMAS Test Kafe Pesantren',
+      kelurahanCode: FIXTURE_KELURAHAN,
+      hostType: 'cafe',
+      schedule: [{ day: 'saturday', startTime: '19:30', level: 'adult' }],
+      status: 'active',
+      openedOn,
+      statusHistory: [{ status: 'active', since: openedOn }],
+    });
+    planning.spotId = String(spot._id);
+    const tutors = await models.Tutor.find({ _id: { $ne: new Types.ObjectId(fixture.tutorId) } }).sort({ _id: 1 }).limit(2).lean();
+    planning.tutorId = String(tutors[0]._id);
+    planning.otherTutorId = String(tutors[1]._id);
+  });
+
+  it('plans a class of next year at an active spot, for the agency, and adds the year to its tutor', async () => {
+    const tutor = await models.Tutor.findById(planning.otherTutorId).lean();
+    expect(tutor!.activeYears).not.toContain(NEXT_YEAR);
+    const before = await classState();
+    const input = { spotId: fixture.openSpotId, level: 'ADULT', year: NEXT_YEAR, tutorId: planning.otherTutorId, idempotencyKey: newKey() };
+    const result = await create(input);
+    expect(result.errors).toBeUndefined();
+    expect(result.data.createEmasClass).toMatchObject({
+      level: 'ADULT',
+      year: NEXT_YEAR,
+      kelurahanCode: FIXTURE_KELURAHAN,
+      spot: { id: fixture.openSpotId },
+      tutor: { id: planning.otherTutorId, activeYears: [...tutor!.activeYears, NEXT_YEAR].sort((a, b) => a - b) },
+    });
+    expect(await models.EmasClass.countDocuments()).toBe(before.classes + 1);
+    const stored = await models.EmasClass.findById(result.data.createEmasClass.id).lean();
+    expect(stored).toMatchObject({ level: 'adult', year: NEXT_YEAR, kelurahanCode: FIXTURE_KELURAHAN, idempotencyKey: input.idempotencyKey });
+    expect(String(stored!.tutorId)).toBe(planning.otherTutorId);
+  });
+
+  it('answers a retry, even one racing the first call, with the first class and writes once', async () => {
+    const input = { spotId: fixture.openSpotId, level: 'YOUNG_LEARNERS', year: NEXT_YEAR, tutorId: fixture.tutorId, idempotencyKey: newKey() };
+    const before = await classState();
+    const [first, racing] = await Promise.all([create(input), create(input)]);
+    expect(first.errors).toBeUndefined();
+    expect(racing.errors).toBeUndefined();
+    expect(racing.data.createEmasClass.id).toBe(first.data.createEmasClass.id);
+    const retry = await create(input);
+    expect(retry.data.createEmasClass).toEqual(first.data.createEmasClass);
+    expect(await models.EmasClass.countDocuments({ idempotencyKey: input.idempotencyKey })).toBe(1);
+    expect(await models.EmasClass.countDocuments()).toBe(before.classes + 1);
+    const tutor = await models.Tutor.findById(fixture.tutorId).lean();
+    expect(tutor!.activeYears.filter((year) => year === NEXT_YEAR)).toHaveLength(1);
+  });
+
+  it('plans a class without a tutor, which the scorecard counts as a class but not as a tutor', async () => {
+    const spot = await models.Spot.findOne({ status: 'active', code: { $nin: ['EMAS-9001', 'EMAS-9002', 'EMAS-9003'] } }).lean();
+    const level = spot!.schedule[0].level;
+    const result = await create({ spotId: String(spot!._id), level: level.toUpperCase(), year: THIS_YEAR, idempotencyKey: newKey() });
+    expect(result.errors).toBeUndefined();
+    expect(result.data.createEmasClass).toMatchObject({ level: level.toUpperCase(), year: THIS_YEAR, kelurahanCode: spot!.kelurahanCode, tutor: null });
+    const stored = await models.EmasClass.findById(result.data.createEmasClass.id).lean();
+    expect(stored).not.toHaveProperty('tutorId');
+    const card = await graph.query(`query($r: [_Any!]!) { _entities(representations: $r) { ... on CityScorecard { society { classes tutors } } } }`, {
+      r: [{ __typename: 'CityScorecard', year: THIS_YEAR }],
+    });
+    const classes = await models.EmasClass.find({ year: THIS_YEAR }).lean();
+    const tutors = new Set(classes.filter((klass) => klass.tutorId).map((klass) => String(klass.tutorId)));
+    expect(card.data._entities[0].society).toEqual({ classes: classes.length, tutors: tutors.size });
+  });
+
+  it.each([
+    ['idempotencyKey', { idempotencyKey: 'short' }],
+    ['idempotencyKey', { idempotencyKey: 'has a space in it' }],
+    ['spotId', { spotId: 'nope' }],
+    ['spotId', { spotId: '0'.repeat(24) }],
+    // The planning spot schedules adults only, so it has no slot a class of this level could meet in.
+    ['level', { level: 'YOUNG_ADULT_SENIOR' }],
+    ['year', { year: THIS_YEAR - 1 }],
+    ['year', { year: THIS_YEAR + 2 }],
+    ['tutorId', { tutorId: 'x' }],
+    ['tutorId', { tutorId: '0'.repeat(24) }],
+  ])('refuses a bad %s and writes nothing', async (field, change) => {
+    const before = await classState();
+    const result = await create(planningInput(change));
+    expect(result.data).toBeNull();
+    expectBadInput(result, field);
+    expect(await classState()).toEqual(before);
+  });
+
+  it('refuses a paused or closed spot, and a second class of a level and year, with CONFLICT', async () => {
+    const before = await classState();
+    const paused = await create({ spotId: fixture.pausedSpotId, level: 'ADULT', year: NEXT_YEAR, tutorId: planning.tutorId, idempotencyKey: newKey() });
+    expect(paused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'spotId' });
+    expect(paused.errors![0].message).toMatch(/spot is paused/);
+    const closedSpot = await models.Spot.findOne({ status: 'closed' }).lean();
+    const closed = await create({ spotId: String(closedSpot!._id), level: closedSpot!.schedule[0].level.toUpperCase(), year: THIS_YEAR, idempotencyKey: newKey() });
+    expect(closed.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'spotId' });
+    expect(closed.errors![0].message).toMatch(/spot is closed/);
+    const taken = await create({ spotId: fixture.openSpotId, level: 'ADULT', year: THIS_YEAR, tutorId: planning.tutorId, idempotencyKey: newKey() });
+    expect(taken.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(taken.errors![0].message).toContain(fixture.adultClassId);
+    expect(await classState()).toEqual(before);
+  });
+
+  it('refuses a key used before for other input with CONFLICT and writes nothing', async () => {
+    const before = await classState();
+    const first = { spotId: fixture.openSpotId, level: 'ADULT', year: THIS_YEAR, tutorId: fixture.tutorId, idempotencyKey: 'fixture-adult' };
+    expect((await create(first)).data.createEmasClass.id).toBe(fixture.adultClassId);
+    for (const change of [{ level: 'YOUNG_LEARNERS' }, { year: NEXT_YEAR }, { tutorId: planning.tutorId }, { tutorId: null }, { spotId: planning.spotId }]) {
+      const reused = await create({ ...first, ...change });
+      expect(reused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
+    }
+    expect(await classState()).toEqual(before);
+  });
+
+  it.each<Role>(['public', 'dashboard', 'caseworker', 'auditor', 'agency:tax'])('refuses %s with FORBIDDEN and writes nothing', async (role) => {
+    const before = await classState();
+    const result = await create(planningInput(), role);
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await classState()).toEqual(before);
+  });
+
+  it('takes the tutor’s new year off again when the class cannot be written, and the same key then succeeds', async () => {
+    const input = planningInput();
+    const before = await classState();
+    expect((await models.Tutor.findById(planning.tutorId).lean())!.activeYears).not.toContain(NEXT_YEAR);
+    // The class write fails after the tutor's year was added, as when the store refuses it.
+    const write = vi.spyOn(models.EmasClass, 'create').mockRejectedValueOnce(new Error('the store refused the write'));
+    try {
+      const failed = await create(input);
+      expect(failed.data).toBeNull();
+      expect(failed.errors).toHaveLength(1);
+      expect(write).toHaveBeenCalledTimes(1);
+    } finally {
+      write.mockRestore();
+    }
+    expect(await classState()).toEqual(before);
+    const retried = await create(input);
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data.createEmasClass).toMatchObject({ spot: { id: planning.spotId }, year: NEXT_YEAR, tutor: { id: planning.tutorId } });
+    expect(retried.data.createEmasClass.tutor.activeYears).toContain(NEXT_YEAR);
   });
 });
 

@@ -90,13 +90,24 @@ export const classSchema = new Schema(
     spotId: { type: Schema.Types.ObjectId, required: true },
     kelurahanCode,
     level: { type: String, required: true, enum: LEVELS },
-    tutorId: { type: Schema.Types.ObjectId, required: true },
+    /**
+     * Absent (never null) while a planned class has no tutor yet: the scorecard counts distinct tutor ids, and
+     * an aggregation skips a missing field where it would count a null as one more tutor.
+     */
+    tutorId: { type: Schema.Types.ObjectId },
     year: { type: Number, required: true, min: 2016, max: 2100 },
+    /** The caller's key of the createEmasClass call that wrote the class; seeded classes have none. */
+    idempotencyKey: { type: String, minlength: 8, maxlength: 100 },
   },
   { collection: 'classes' },
 );
-/** One class per level per spot per year: the spot's slot for that level is the class. */
+/**
+ * One class per level per spot per year: the spot's slot for that level is the class. createEmasClass refuses a
+ * second one with CONFLICT rather than returning the first, because a new idempotency key means a new request.
+ */
 classSchema.index({ spotId: 1, year: 1, level: 1 }, { unique: true });
+/** What makes createEmasClass safe to retry. Sparse, since the seeded classes were written without a key. */
+classSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
 classSchema.index({ year: 1, kelurahanCode: 1 });
 classSchema.index({ tutorId: 1, year: 1 });
 

@@ -1,12 +1,12 @@
 import { Types } from 'mongoose';
-import { requireOwningAgency } from '../kit/access';
+import { requireOwningAgency, requireRole } from '../kit/access';
 import { badUserInput, conflict } from '../kit/errors';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { ageOn, requireNik, residentId } from '../kit/residents';
 import type { SubgraphContext } from '../kit/subgraph';
 import { objectId, requireRecordId } from './ids';
 import type { EducationLoaders } from './loaders';
-import type { ClassDoc, EducationModels, EnrolmentDoc, ParticipantDoc, SpotDoc } from './models';
+import type { ClassDoc, EducationModels, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
 import {
   ageBand,
   attendedBeforeEnrolment,
@@ -14,7 +14,9 @@ import {
   enrolmentRefusal,
   isEligibleForLevel,
   isoDate,
+  LEVELS,
   parseIsoDate,
+  plannableClassYears,
   sessionRefusal,
   startOfDay,
   statusOn,
@@ -23,14 +25,22 @@ import {
 import { isDuplicateKey } from '../kit/inputs';
 
 /**
- * The agency's two staff actions. Each validates everything it was given before its first write, and each is
- * safe to retry thanks to a natural unique key: (participant, class) for enrolments and (class, session date,
- * participant) for attendance.
+ * The agency's three staff actions. Each validates everything it was given before its first write, and each is
+ * safe to retry: a class by the caller's idempotency key, an enrolment by its natural key (participant, class)
+ * and attendance by (class, session date, participant).
  */
 type Context = SubgraphContext<EducationModels, EducationLoaders>;
 
 export const AGENCY = 'education';
 const MAX_ATTENDANCE_LIST = 100;
+
+export interface CreateEmasClassInput {
+  spotId: string;
+  level: string;
+  year: number;
+  tutorId?: string | null;
+  idempotencyKey: string;
+}
 
 export interface EnrolParticipantInput {
   classId: string;
@@ -56,6 +66,122 @@ function requireName(value: unknown, field: string): string {
   const name = typeof value === 'string' ? value.trim().replace(/\s+/g, ' ') : '';
   if (name.length < 2 || name.length > 100) throw badUserInput(field, 'a name of 2 to 100 characters', value);
   return name;
+}
+
+function requireIdempotencyKey(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length < 8 || value.length > 100 || !/^[\x21-\x7e]+$/.test(value)) {
+    throw badUserInput(field, 'a key of 8 to 100 printable characters without spaces, generated once per request', value);
+  }
+  return value;
+}
+
+/** A level as the caller writes it (the GraphQL enum value), for messages. */
+const levelName = (level: string) => level.toUpperCase();
+
+interface ClassRequest {
+  spotId: string;
+  level: Level;
+  year: number;
+  tutorId: string | null;
+}
+
+/**
+ * A retry must be the same request: a key reused for another spot, level, year or tutor is a client bug, and
+ * answering it with the first class would hide that.
+ */
+function sameClassRequest(first: ClassDoc, request: ClassRequest): ClassDoc {
+  const firstTutor = first.tutorId ? String(first.tutorId) : null;
+  if (String(first.spotId) !== request.spotId || first.level !== request.level || first.year !== request.year || firstTutor !== request.tutorId) {
+    throw conflict(
+      `The idempotencyKey was already used to create class ${String(first._id)} with other input; ` +
+        'generate a new key for a new class and repeat the same key only on retries.',
+      'idempotencyKey',
+    );
+  }
+  return first;
+}
+
+function classTaken(spot: SpotDoc, existing: ClassDoc): Error {
+  return conflict(
+    `Spot ${spot.code} already has a ${levelName(existing.level)} class in ${existing.year} (class ${String(existing._id)}); ` +
+      'a spot holds one class per level and year, so enrol participants in that class instead.',
+  );
+}
+
+/**
+ * Takes a year off a tutor again after the class that added it could not be written. When a class of theirs
+ * in that year exists by now, a concurrent call has relied on the year, and it stays.
+ */
+async function undoTutorYear(models: EducationModels, tutorId: Types.ObjectId, year: number): Promise<void> {
+  if (await models.EmasClass.exists({ tutorId, year })) return;
+  await models.Tutor.updateOne({ _id: tutorId }, { $pull: { activeYears: year } });
+}
+
+export async function createEmasClass(input: CreateEmasClassInput, context: Context): Promise<ClassDoc> {
+  requireRole(context.identity, [`agency:${AGENCY}`], 'Creating an EMAS class');
+  const { models } = context;
+  const idempotencyKey = requireIdempotencyKey(input.idempotencyKey, 'idempotencyKey');
+  const spotId = requireRecordId(input.spotId, 'spotId');
+  if (!LEVELS.includes(input.level as Level)) throw badUserInput('level', `one of ${LEVELS.map(levelName).join(', ')}`, input.level);
+  const level = input.level as Level;
+  if (!Number.isInteger(input.year)) throw badUserInput('year', 'a calendar year', input.year);
+  const year = input.year;
+  const tutorId = input.tutorId == null ? null : requireRecordId(input.tutorId, 'tutorId');
+  const request: ClassRequest = { spotId, level, year, tutorId };
+
+  // A retry answers with the class of the first call, even when the spot has been paused or the year has
+  // turned since, so that the caller always sees the first result.
+  const first = await models.EmasClass.findOne({ idempotencyKey }).lean<ClassDoc>();
+  if (first) return sameClassRequest(first, request);
+
+  const years = plannableClassYears(new Date());
+  if (!years.includes(year)) {
+    throw badUserInput('year', `${years[0]} or ${years[1]}: classes are planned for the running or the next year, not backdated`, year);
+  }
+  const spot = await models.Spot.findById(spotId).lean<SpotDoc>();
+  if (!spot) throw badUserInput('spotId', 'the id of an existing EMAS spot', input.spotId);
+  const tutor = tutorId ? await models.Tutor.findById(tutorId).lean<TutorDoc>() : null;
+  if (tutorId && !tutor) throw badUserInput('tutorId', 'the id of a registered EMAS tutor', input.tutorId);
+  // The spot's weekly slot for a level is when its class meets; without one, no session could ever be recorded.
+  const scheduled = [...new Set(spot.schedule.map((slot) => slot.level))];
+  if (!scheduled.includes(level)) {
+    throw badUserInput('level', `a level with a weekly slot at spot ${spot.code} (${scheduled.map(levelName).join(', ')})`, levelName(level));
+  }
+  if (spot.status !== 'active') {
+    throw conflict(`Cannot create a class at spot ${spot.code}: the spot is ${spot.status}, and only spots that are active take new classes.`, 'spotId');
+  }
+  const taken = await models.EmasClass.findOne({ spotId: spot._id, year, level }).lean<ClassDoc>();
+  if (taken) throw classTaken(spot, taken);
+
+  // Writes: the year on the tutor first (when it is new to them), then the class. If the class cannot be
+  // written, the year this call added is taken off again, so a failure leaves nothing behind.
+  let addedYear = false;
+  if (tutor && !tutor.activeYears.includes(year)) {
+    const added = await models.Tutor.updateOne({ _id: tutor._id }, { $addToSet: { activeYears: year } });
+    addedYear = added.modifiedCount === 1;
+  }
+  try {
+    const created = await models.EmasClass.create({
+      spotId: spot._id,
+      kelurahanCode: spot.kelurahanCode,
+      level,
+      year,
+      ...(tutor ? { tutorId: tutor._id } : {}),
+      idempotencyKey,
+    });
+    return created.toObject() as ClassDoc;
+  } catch (error) {
+    if (addedYear) await undoTutorYear(models, tutor!._id, year);
+    if (isDuplicateKey(error)) {
+      // A concurrent call wrote first: with the same key it was this request, answered as a retry is;
+      // otherwise it took the spot's class of that level and year.
+      const winner = await models.EmasClass.findOne({ idempotencyKey }).lean<ClassDoc>();
+      if (winner) return sameClassRequest(winner, request);
+      const existing = await models.EmasClass.findOne({ spotId: spot._id, year, level }).lean<ClassDoc>();
+      if (existing) throw classTaken(spot, existing);
+    }
+    throw error;
+  }
 }
 
 export async function enrolParticipant(input: EnrolParticipantInput, context: Context): Promise<EnrolmentDoc> {

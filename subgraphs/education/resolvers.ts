@@ -8,7 +8,16 @@ import type { SubgraphContext } from '../kit/subgraph';
 import { isRecordId, requireRecordId } from './ids';
 import type { EducationLoaders } from './loaders';
 import type { AttendanceDoc, ClassDoc, EducationModels, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
-import { AGENCY, enrolParticipant, recordAttendance, type AttendanceResult, type EnrolParticipantInput, type RecordAttendanceInput } from './mutations';
+import {
+  AGENCY,
+  createEmasClass,
+  enrolParticipant,
+  recordAttendance,
+  type AttendanceResult,
+  type CreateEmasClassInput,
+  type EnrolParticipantInput,
+  type RecordAttendanceInput,
+} from './mutations';
 import { AGE_BANDS, ageBand, HOST_TYPES, isoDate, LEVELS, SPOT_STATUSES, WEEKDAYS } from './rules';
 import type { SocietyFigures } from './society';
 
@@ -98,6 +107,7 @@ export const resolvers = {
   },
 
   Mutation: {
+    createEmasClass: (_: unknown, args: { input: CreateEmasClassInput }, context: Context) => createEmasClass(args.input, context),
     enrolParticipant: (_: unknown, args: { input: EnrolParticipantInput }, context: Context) => enrolParticipant(args.input, context),
     recordAttendance: (_: unknown, args: { input: RecordAttendanceInput }, context: Context) => recordAttendance(args.input, context),
   },
@@ -119,7 +129,8 @@ export const resolvers = {
     spot: (klass: ClassDoc, _: unknown, context: Context) => context.loaders.spot.load(String(klass.spotId)),
     tutor(klass: ClassDoc, _: unknown, context: Context) {
       requireAgency(context, "An EMAS class's tutor");
-      return context.loaders.tutor.load(String(klass.tutorId));
+      // A planned class may have no tutor yet.
+      return klass.tutorId ? context.loaders.tutor.load(String(klass.tutorId)) : null;
     },
     enrolments(klass: ClassDoc, args: PageArgs, context: Context) {
       requireAgency(context, "An EMAS class's enrolments");

@@ -7,6 +7,7 @@ import {
   isEligibleForLevel,
   meetingDays,
   parseIsoDate,
+  plannableClassYears,
   sessionDates,
   sessionRefusal,
   spotActiveAtEndOf,
@@ -151,5 +152,12 @@ describe('ISO dates', () => {
     expect(parseIsoDate('2024-2-9')).toBeNull();
     expect(parseIsoDate('2024-06-15T00:00:00Z')).toBeNull();
     expect(parseIsoDate(20240615)).toBeNull();
+  });
+});
+
+describe('planning classes', () => {
+  it('plans classes for the running year and the next one only', () => {
+    expect(plannableClassYears(day('2026-01-01'))).toEqual([2026, 2027]);
+    expect(plannableClassYears(day('2026-12-31'))).toEqual([2026, 2027]);
   });
 });

@@ -116,6 +116,16 @@ export function enrolmentRefusal(spotStatus: SpotStatus | string, classYear: num
   return null;
 }
 
+/**
+ * The years a new class may be planned for: the running one and the next. A class of a year that is over
+ * could never take an enrolment, so classes are not backdated; beyond the next year neither the spots'
+ * schedules nor the tutors are known.
+ */
+export function plannableClassYears(today: Date): [number, number] {
+  const year = today.getUTCFullYear();
+  return [year, year + 1];
+}
+
 export function weekdayOf(day: Date): Weekday {
   return WEEKDAYS[day.getUTCDay()];
 }
