@@ -555,6 +555,20 @@ describe('mutations: apply, verify, approve, disburse, repay', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('lets only one of two receipts recorded at once settle the same outstanding amount', async () => {
+    const loan = (await graph.models.Loan.findById(loanId).lean())!;
+    const repaid = await graph.models.Repayment.find({ loanId: loan._id }).lean();
+    const outstanding = loan.principal + loan.totalInterest - repaid.reduce((sum, r) => sum + r.amount, 0);
+    const before = await counts();
+    const receipt = (reference: string) =>
+      graph.query(REPAY, { input: { loanId, amount: outstanding, paidAt: '2026-05-16', reference } }, STAFF);
+    const results = await Promise.all([receipt('BJTM-2026-000501'), receipt('BJTM-2026-000502')]);
+    expect(results.filter((result) => result.errors === undefined)).toHaveLength(1);
+    const refused = results.find((result) => result.errors !== undefined)!;
+    expect(firstError(refused).extensions).toMatchObject({ code: 'CONFLICT', field: 'amount' });
+    expect(await counts()).toEqual({ ...before, repayments: before.repayments + 1 });
+  });
+
   it('refuses a reference already used for another loan', async () => {
     const other = (await graph.models.Loan.findOne({ _id: { $ne: loanId } }).lean())!;
     const result = await graph.query(

@@ -23,6 +23,7 @@ import {
   type KurniaTier,
 } from './rules';
 import { isDuplicateKey, requireObjectId } from '../kit/inputs';
+import { oneAtATime } from '../kit/serial';
 
 /**
  * The staff mutations of Program Kurnia. Each one validates every input before its first write, so a refused
@@ -279,40 +280,42 @@ export async function recordRepayment(staff: Staff, input: RepaymentInput): Prom
   const paidAt = requireNotFuture(requireDate(input.paidAt, 'paidAt'), 'paidAt');
   const reference = requireText(input.reference, 'reference', 4, 80);
 
-  const earlier = await staff.models.Repayment.findOne({ reference }).lean<RepaymentDoc>();
-  if (earlier) {
-    if (String(earlier.loanId) === loanId.toHexString()) return earlier;
-    throw conflict(`Receipt reference "${reference}" was already recorded for another loan.`, 'reference');
-  }
-  const loan = await staff.models.Loan.findById(loanId).lean<LoanDoc>();
-  if (!loan) throw notFound('Kurnia loan', `id ${loanId.toHexString()}`);
-  if (paidAt < startOfDay(loan.disbursedAt)) {
-    throw badUserInput('paidAt', `a date not before the disbursal on ${isoDate(loan.disbursedAt)}`, input.paidAt);
-  }
-  const [paid] = await staff.models.Repayment.aggregate<{ total: number }>([
-    { $match: { loanId } },
-    { $group: { _id: null, total: { $sum: '$amount' } } },
-  ]);
-  const totalRepayable = loan.principal + loan.totalInterest;
-  // Checked against what is recorded now. Two different receipts for the same loan recorded at the same
-  // instant could together pass the outstanding amount; that needs a transaction the embedded store lacks.
-  // The loan would then read as settled (outstanding is never below zero) and the surplus be refunded by hand.
-  checkRepaymentAmount(amount, totalRepayable - (paid?.total ?? 0));
-  try {
-    const created = await staff.models.Repayment.create({
-      loanId,
-      residentId: loan.residentId,
-      kelurahanCode: loan.kelurahanCode,
-      amount,
-      paidAt,
-      reference,
-    });
-    return created.toObject() as RepaymentDoc;
-  } catch (error) {
-    if (isDuplicateKey(error)) {
-      const winner = await staff.models.Repayment.findOne({ reference }).lean<RepaymentDoc>();
-      if (winner && String(winner.loanId) === loanId.toHexString()) return winner;
+  // The outstanding amount is checked and the repayment written one loan at a time, so two receipts for
+  // the same loan recorded at the same instant cannot together pay more than is owed, and a retry queued
+  // behind its first attempt finds that attempt's record.
+  return oneAtATime(`kurnia-loan:${loanId.toHexString()}`, async () => {
+    const earlier = await staff.models.Repayment.findOne({ reference }).lean<RepaymentDoc>();
+    if (earlier) {
+      if (String(earlier.loanId) === loanId.toHexString()) return earlier;
+      throw conflict(`Receipt reference "${reference}" was already recorded for another loan.`, 'reference');
     }
-    throw error;
-  }
+    const loan = await staff.models.Loan.findById(loanId).lean<LoanDoc>();
+    if (!loan) throw notFound('Kurnia loan', `id ${loanId.toHexString()}`);
+    if (paidAt < startOfDay(loan.disbursedAt)) {
+      throw badUserInput('paidAt', `a date not before the disbursal on ${isoDate(loan.disbursedAt)}`, input.paidAt);
+    }
+    const [paid] = await staff.models.Repayment.aggregate<{ total: number }>([
+      { $match: { loanId } },
+      { $group: { _id: null, total: { $sum: '$amount' } } },
+    ]);
+    const totalRepayable = loan.principal + loan.totalInterest;
+    checkRepaymentAmount(amount, totalRepayable - (paid?.total ?? 0));
+    try {
+      const created = await staff.models.Repayment.create({
+        loanId,
+        residentId: loan.residentId,
+        kelurahanCode: loan.kelurahanCode,
+        amount,
+        paidAt,
+        reference,
+      });
+      return created.toObject() as RepaymentDoc;
+    } catch (error) {
+      if (isDuplicateKey(error)) {
+        const winner = await staff.models.Repayment.findOne({ reference }).lean<RepaymentDoc>();
+        if (winner && String(winner.loanId) === loanId.toHexString()) return winner;
+      }
+      throw error;
+    }
+  });
 }

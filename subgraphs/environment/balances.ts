@@ -23,21 +23,3 @@ export async function balancesOf(models: EnvironmentModels, memberIds: readonly 
   const withdrawnBy = new Map(withdrawn.map((row) => [String(row._id), row.sum]));
   return new Map(memberIds.map((id) => [id, balanceOf(depositedBy.get(id) ?? 0, withdrawnBy.get(id) ?? 0)]));
 }
-
-/**
- * Runs one member's balance-changing steps one at a time in this process, so that two payouts for the same
- * member cannot both pass the balance check before either is written. The agency runs one instance of its
- * subgraph; a deployment with several replicas would need a database transaction here instead.
- */
-const queues = new Map<string, Promise<unknown>>();
-
-export async function oneAtATimeFor<T>(memberId: string, step: () => Promise<T>): Promise<T> {
-  const previous = queues.get(memberId) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(step);
-  queues.set(memberId, run);
-  try {
-    return await run;
-  } finally {
-    if (queues.get(memberId) === run) queues.delete(memberId);
-  }
-}

@@ -3,7 +3,8 @@ import { requireOwningAgency } from '../kit/access';
 import { badUserInput, conflict } from '../kit/errors';
 import type { Identity } from '../kit/identity';
 import { requireNik, residentId } from '../kit/residents';
-import { balancesOf, oneAtATimeFor } from './balances';
+import { oneAtATime } from '../kit/serial';
+import { balancesOf } from './balances';
 import { WITHDRAWAL_KINDS, type DepositDoc, type EnvironmentModels, type MemberDoc, type WithdrawalDoc } from './models';
 import {
   isActiveOn,
@@ -152,7 +153,8 @@ export async function recordWithdrawal(
   requireWithdrawalAmount(input.amount, Number.MAX_SAFE_INTEGER);
   const amount = input.amount as number;
 
-  return oneAtATimeFor(memberId, async () => {
+  // One member's payouts are checked against the balance and written one at a time.
+  return oneAtATime(`waste-bank-member:${memberId}`, async () => {
     const first = await models.Withdrawal.findOne({ idempotencyKey }).lean<WithdrawalDoc>();
     if (first) return sameRequest(first, memberId, { amount, kind });
     const member = await existingMember(models, memberId);
