@@ -14,6 +14,7 @@ import {
   type ProdamasField,
   type ProposalStatus,
 } from './rules';
+import { insertSeed } from '../kit/seeding';
 
 /**
  * Sample Prodamas data for 2021–2024: one budget for each of the 1,478 RT every year, 4 to 7 activity lines
@@ -23,7 +24,6 @@ import {
  */
 export const SEED_YEARS = [2021, 2022, 2023, 2024] as const;
 const CURRENT_YEAR = 2024;
-const CHUNK = 5_000;
 const DAY_MS = 86_400_000;
 
 const TITLES: Record<ProdamasField, readonly string[]> = {
@@ -277,13 +277,6 @@ export function buildBrandingSeed(secret: string): SeedDocs {
   return docs;
 }
 
-/** Bulk inserts skip mongoose validation for speed; the subgraph tests validate a sample of each collection. */
-async function insertInChunks(model: BrandingModels[string], docs: Doc[]): Promise<number> {
-  for (let start = 0; start < docs.length; start += CHUNK) {
-    await model.collection.insertMany(docs.slice(start, start + CHUNK), { ordered: true });
-  }
-  return docs.length;
-}
 
 export async function seedBranding(
   models: BrandingModels,
@@ -292,9 +285,9 @@ export async function seedBranding(
   const docs = buildBrandingSeed(secrets.residentIdSecret);
   // Budgets first, so that no proposal ever points at a budget that is not there yet.
   return {
-    rtBudgets: await insertInChunks(models.RtBudget, docs.budgets),
-    proposals: await insertInChunks(models.Proposal, docs.proposals),
-    realizations: await insertInChunks(models.Realization, docs.realizations),
-    prodamasRoles: await insertInChunks(models.ProdamasRole, docs.roles),
+    rtBudgets: await insertSeed(models.RtBudget, docs.budgets),
+    proposals: await insertSeed(models.Proposal, docs.proposals),
+    realizations: await insertSeed(models.Realization, docs.realizations),
+    prodamasRoles: await insertSeed(models.ProdamasRole, docs.roles),
   };
 }

@@ -11,6 +11,7 @@ import {
   type BusinessSector,
   type KurniaTier,
 } from './rules';
+import { insertSeed } from '../kit/seeding';
 
 /**
  * Deterministic sample data for Program Kurnia, 2021–2024, that tells the program's published story: the
@@ -297,26 +298,14 @@ export function buildKurniaSample(residentIdSecret: string): KurniaSample {
   return sample;
 }
 
-/**
- * Inserts through the driver in chunks. The documents come from the same rule functions the mutations use,
- * so running mongoose's validators over tens of thousands of them (each loan has 36 instalments) would cost
- * far more than the insert itself; the first documents of each collection are validated instead, which
- * catches a seed that drifted from its schema.
- */
-async function insertInChunks(model: EconomyModels[string], docs: Record<string, unknown>[], size = 5_000): Promise<void> {
-  for (const doc of docs.slice(0, 3)) await new model(doc).validate();
-  for (let start = 0; start < docs.length; start += size) {
-    await model.collection.insertMany(docs.slice(start, start + size), { ordered: true });
-  }
-}
 
 /** Writes the sample; parents before children, so an interrupted seed never leaves a loan without its application. */
 export async function seedEconomy(models: EconomyModels, secrets: { residentIdSecret: string }): Promise<Record<string, number>> {
   const sample = buildKurniaSample(secrets.residentIdSecret);
-  await insertInChunks(models.Applicant, sample.applicants);
-  await insertInChunks(models.Application, sample.applications);
-  await insertInChunks(models.Loan, sample.loans);
-  await insertInChunks(models.Repayment, sample.repayments);
+  await insertSeed(models.Applicant, sample.applicants);
+  await insertSeed(models.Application, sample.applications);
+  await insertSeed(models.Loan, sample.loans);
+  await insertSeed(models.Repayment, sample.repayments);
   return {
     applicants: sample.applicants.length,
     applications: sample.applications.length,

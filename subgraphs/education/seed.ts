@@ -16,6 +16,7 @@ import {
   type StatusChange,
   type Weekday,
 } from './rules';
+import { insertSeed } from '../kit/seeding';
 
 /**
  * Sample data for English Massive, 2021–2024, drawn from the city's shared sample population so the same
@@ -424,8 +425,6 @@ function buildAttendance(random: Random, spots: SeedSpot[], classes: SeedClass[]
   return rows;
 }
 
-const CHUNK = 5_000;
-
 /** Writes the sample data; returns how many records went into each collection. */
 export async function seedEducation(
   models: EducationModels,
@@ -440,13 +439,7 @@ export async function seedEducation(
     ['Enrolment', data.enrolments],
     ['Attendance', data.attendance],
   ];
-  for (const [name, docs] of batches) {
-    // The documents are built to the schemas (the seed tests validate them), so the driver's insert is
-    // used directly, which is several times faster than casting each one through mongoose.
-    for (let i = 0; i < docs.length; i += CHUNK) {
-      await models[name].collection.insertMany(docs.slice(i, i + CHUNK), { ordered: true });
-    }
-  }
+  for (const [name, docs] of batches) await insertSeed(models[name], docs);
   return {
     spots: data.spots.length,
     tutors: data.tutors.length,

@@ -5,6 +5,7 @@ import { NEIGHBOURHOODS, type Neighbourhood } from '../kit/reference/neighbourho
 import { ageOn, residentId, samplePopulation, type SampleResident } from '../kit/residents';
 import type { EnvironmentModels } from './models';
 import { isActiveOn, priceDeposit, statusFromPeriods, type ActivePeriod, type DatedPrice } from './rules';
+import { insertSeed } from '../kit/seeding';
 
 /**
  * Deterministic sample data for the waste banks, 2021–2024, reproducing what the city published for 2023:
@@ -270,12 +271,6 @@ function simulateSaver(
   if (member.leftAt && member.leftAt.getTime() <= LAST_DAY) payOut(new Date(member.leftAt.getTime() + 3_600_000), balance, 'cash');
 }
 
-const CHUNK = 5_000;
-
-async function insertChunked(model: { collection: { insertMany(docs: any[], options: { ordered: boolean }): Promise<unknown> } }, docs: any[]) {
-  for (let i = 0; i < docs.length; i += CHUNK) await model.collection.insertMany(docs.slice(i, i + CHUNK), { ordered: true });
-}
-
 /** Writes the sample; returns how many records went into each collection. */
 export async function seedEnvironment(
   models: EnvironmentModels,
@@ -291,11 +286,11 @@ export async function seedEnvironment(
       if (error) throw new Error(`Sample ${model.modelName} is invalid: ${error.message}`);
     }
   }
-  await insertChunked(models.WasteCategory, sample.categories);
-  await insertChunked(models.WasteBank, sample.banks);
-  await insertChunked(models.Member, sample.members);
-  await insertChunked(models.Deposit, sample.deposits);
-  await insertChunked(models.Withdrawal, sample.withdrawals);
+  await insertSeed(models.WasteCategory, sample.categories);
+  await insertSeed(models.WasteBank, sample.banks);
+  await insertSeed(models.Member, sample.members);
+  await insertSeed(models.Deposit, sample.deposits);
+  await insertSeed(models.Withdrawal, sample.withdrawals);
   return {
     wasteCategories: sample.categories.length,
     wasteBanks: sample.banks.length,

@@ -1,8 +1,9 @@
-import { Types, type Model } from 'mongoose';
+import { Types } from 'mongoose';
 import { createRandom, type Random } from '../kit/random';
 import { residentId, samplePopulation, type SampleResident } from '../kit/residents';
 import type { HealthModels } from './models';
 import { responseHours, type TeamRole } from './rules';
+import { insertSeed } from '../kit/seeding';
 
 /**
  * Deterministic Homecare sample data, May 2016 to December 2024. The published facts it reproduces: the
@@ -113,15 +114,6 @@ function vitalsFor(random: Random, conditions: string[]) {
   };
 }
 
-/**
- * Writes through the driver, without mongoose's per-document casting: the seed builds documents of the
- * stored shape itself, and the driver path is several times faster on the embedded store.
- */
-async function insertInChunks(model: Model<any>, docs: object[]): Promise<void> {
-  for (let start = 0; start < docs.length; start += 5_000) {
-    await model.collection.insertMany(docs.slice(start, start + 5_000), { ordered: true });
-  }
-}
 
 export async function seedHealth(
   models: HealthModels,
@@ -260,9 +252,9 @@ export async function seedHealth(
     if (status === 'visited') addVisit(plan, id, requestId, receivedAt, new Date(receivedAt.getTime() + random.int(2, 40) * HOUR_MS));
   });
 
-  await insertInChunks(models.Patient, patients);
-  await insertInChunks(models.HomecareRequest, requests);
-  await insertInChunks(models.Visit, visits);
-  await insertInChunks(models.Referral, referrals);
+  await insertSeed(models.Patient, patients);
+  await insertSeed(models.HomecareRequest, requests);
+  await insertSeed(models.Visit, visits);
+  await insertSeed(models.Referral, referrals);
   return { patients: patients.length, requests: requests.length, visits: visits.length, referrals: referrals.length };
 }

@@ -1,4 +1,4 @@
-import { Types, type Model } from 'mongoose';
+import { Types } from 'mongoose';
 import { createRandom, type Random } from '../kit/random';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { NEIGHBOURHOODS } from '../kit/reference/neighbourhoods';
@@ -20,6 +20,7 @@ import {
   type TaxType,
   type TaxpayerType,
 } from './rules';
+import { insertSeed } from '../kit/seeding';
 
 /**
  * Sample data for e-SPTPD at the volume DOMAIN.md gives: about 2,000 self-assessing taxpayers (mostly
@@ -34,7 +35,6 @@ export const LAST_PERIOD: Period = { year: 2024, month: 12 };
 
 const TAXPAYER_COUNT = 2_000;
 const INDIVIDUAL_SHARE = 0.15;
-const INSERT_CHUNK = 5_000;
 
 /** What each kind of object is, how common, and the range of its monthly gross revenue in rupiah. */
 const OBJECT_KINDS: readonly { taxType: TaxType; subtype: TaxSubtype; weight: number; revenue: [number, number]; names: string[] }[] = [
@@ -298,22 +298,14 @@ export function planTaxSeed(secrets: { residentIdSecret: string }): Plan {
   return { taxpayers, taxObjects, taxReports, taxPayments };
 }
 
-async function insertInChunks(model: Model<any>, docs: Record<string, unknown>[]): Promise<number> {
-  for (let start = 0; start < docs.length; start += INSERT_CHUNK) {
-    // The plan is built from the same rules the schemas check, so the driver's insert is used directly:
-    // validating 200,000 documents one by one would make start-up slow for no gain.
-    await model.collection.insertMany(docs.slice(start, start + INSERT_CHUNK), { ordered: true });
-  }
-  return docs.length;
-}
 
 /** Writes the sample data; returns how many documents each collection received. */
 export async function seedTax(models: TaxModels, secrets: { residentIdSecret: string }): Promise<Record<string, number>> {
   const plan = planTaxSeed(secrets);
   return {
-    taxpayers: await insertInChunks(models.Taxpayer, plan.taxpayers),
-    taxObjects: await insertInChunks(models.TaxObject, plan.taxObjects),
-    taxReports: await insertInChunks(models.TaxReport, plan.taxReports),
-    taxPayments: await insertInChunks(models.TaxPayment, plan.taxPayments),
+    taxpayers: await insertSeed(models.Taxpayer, plan.taxpayers),
+    taxObjects: await insertSeed(models.TaxObject, plan.taxObjects),
+    taxReports: await insertSeed(models.TaxReport, plan.taxReports),
+    taxPayments: await insertSeed(models.TaxPayment, plan.taxPayments),
   };
 }
