@@ -51,14 +51,19 @@ export function isKnownCommand(name: string): boolean {
  */
 export function runCommand(context: CommandContext, log: (line: string) => void): Document {
   const name = commandName(context.command);
+  // mongod files commands it does not know under one name, so a client cannot grow the table at will.
+  const metricName = COMMANDS.has(name) ? name : '<UNKNOWN>';
   try {
     const counter = counterFor(name);
     if (counter) context.server.opcounters.add(counter);
     refuseTransactions(context.command);
     const handler = COMMANDS.get(name);
     if (!handler) throw commandNotFound(name);
-    return { ...handler(context), ok: 1 };
+    const reply = { ...handler(context), ok: 1 };
+    context.server.opcounters.recordCommand(metricName, false);
+    return reply;
   } catch (error) {
+    context.server.opcounters.recordCommand(metricName, true);
     return errorReply(error, name, log);
   }
 }

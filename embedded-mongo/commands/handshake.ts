@@ -72,7 +72,11 @@ const serverStatus: CommandHandler = ({ server }) => {
       totalCreated: connections.totalCreated,
     },
     opcounters: server.opcounters.snapshot(),
-    metrics: { cursor: { open: { total: server.cursors.size } }, document: { stored: stats.objects } },
+    metrics: {
+      cursor: { open: { total: server.cursors.size } },
+      document: { stored: stats.objects },
+      commands: server.opcounters.commandMetrics(),
+    },
     mem: { bits: 64, resident: megabytes(memory.rss), virtual: megabytes(memory.heapTotal), supported: true },
     storageEngine: { name: 'embedded-memory', supportsCommittedReads: false, persistent: false },
   };

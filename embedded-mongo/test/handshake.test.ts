@@ -106,6 +106,35 @@ describe('serverStatus', () => {
   });
 });
 
+describe('per-command metrics, as mongod keeps them in serverStatus.metrics.commands', () => {
+  async function commandTotals(): Promise<Record<string, number>> {
+    const status = await db.admin().command({ serverStatus: 1 });
+    return Object.fromEntries(Object.entries(status.metrics.commands).map(([name, value]) => [name, Number((value as { total: unknown }).total)]));
+  }
+
+  it('counts each command by name, apart from the others', async () => {
+    const collection = db.collection('metrics');
+    await collection.insertMany([{ k: 1 }, { k: 2 }]);
+    const before = await commandTotals();
+    await collection.find({ k: 1 }).toArray();
+    await collection.aggregate([{ $match: { k: 2 } }]).toArray();
+    await collection.aggregate([{ $count: 'n' }]).toArray();
+    const after = await commandTotals();
+    expect(after.find - (before.find ?? 0)).toBe(1);
+    expect(after.aggregate - (before.aggregate ?? 0)).toBe(2);
+  });
+
+  it('counts failures of a command', async () => {
+    const failed = async () => {
+      const status = await db.admin().command({ serverStatus: 1 });
+      return Number(status.metrics.commands.aggregate?.failed ?? 0);
+    };
+    const before = await failed();
+    await expect(db.collection('metrics').aggregate([{ $noSuchStage: {} }]).toArray()).rejects.toThrow();
+    expect((await failed()) - before).toBe(1);
+  });
+});
+
 describe('databases and collections', () => {
   it('creates, lists and drops collections', async () => {
     await db.createCollection('created');

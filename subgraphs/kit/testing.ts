@@ -22,7 +22,18 @@ export interface TestSubgraph<Models extends ModelMap> extends RunningSubgraph<M
   query<T = any>(query: string, variables?: Record<string, unknown>, role?: Role): Promise<GraphQLResult<T>>;
   /** MongoDB's opcounters of the store behind it, to count round trips. */
   opcounters(): Promise<Record<string, number>>;
+  /** Commands that touch data so far (find, aggregate, getMore, ...), without the driver's heartbeats. */
+  dataCommands(): Promise<number>;
   mongoUri: string;
+}
+
+/** The commands that read or write data, as named in serverStatus.metrics.commands (mongod's own counters). */
+export const DATA_COMMANDS = ['find', 'getMore', 'aggregate', 'count', 'distinct', 'findAndModify', 'insert', 'update', 'delete'];
+
+/** Sums the data commands a MongoDB (or the embedded store) has served, from a serverStatus reply. */
+export function dataCommandsOf(serverStatus: { metrics?: { commands?: Record<string, { total?: unknown }> } }): number {
+  const commands = serverStatus.metrics?.commands ?? {};
+  return DATA_COMMANDS.reduce((sum, name) => sum + Number(commands[name]?.total ?? 0), 0);
 }
 
 export async function postGraphQL<T = any>(
@@ -65,6 +76,9 @@ export async function startTestSubgraph<Models extends ModelMap, Loaders>(
     async opcounters() {
       const status = await running.connection.db!.admin().command({ serverStatus: 1 });
       return Object.fromEntries(Object.entries(status.opcounters).map(([k, v]) => [k, Number(v)]));
+    },
+    async dataCommands() {
+      return dataCommandsOf(await running.connection.db!.admin().command({ serverStatus: 1 }));
     },
     async stop() {
       await running.stop();

@@ -4,7 +4,7 @@ import { readGatewayConfig } from '../../gateway/config';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server';
 import type { Role } from '../../subgraphs/kit/identity';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../../subgraphs/kit/subgraph';
-import { postGraphQL, TEST_SECRETS, type GraphQLResult } from '../../subgraphs/kit/testing';
+import { dataCommandsOf, postGraphQL, TEST_SECRETS, type GraphQLResult } from '../../subgraphs/kit/testing';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
 /**
@@ -36,6 +36,8 @@ export interface CityGraph {
   stopSubgraph(name: string): Promise<void>;
   /** MongoDB's opcounters of the store, to count database round trips. */
   opcounters(): Promise<Record<string, number>>;
+  /** Commands that touch data so far (find, aggregate, getMore, ...), without the drivers' heartbeats. */
+  dataCommands(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,9 @@ export async function startCityGraph(
       async opcounters() {
         const status = await client.db('admin').command({ serverStatus: 1 });
         return Object.fromEntries(Object.entries(status.opcounters).map(([k, v]) => [k, Number(v)]));
+      },
+      async dataCommands() {
+        return dataCommandsOf(await client.db('admin').command({ serverStatus: 1 }));
       },
       async stop() {
         await gateway.stop();
