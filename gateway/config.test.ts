@@ -1,7 +1,7 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../subgraphs/kit/config';
-import { parseApiKeys, readGatewayConfig } from './config';
+import { parseApiKeys, parseOrigins, readGatewayConfig } from './config';
 import { depthOf } from './limits';
 
 const SECRET = 'gateway-test-secret-0123456789abcdef';
@@ -24,6 +24,16 @@ describe('gateway settings', () => {
     expect(() => readGatewayConfig({ IDENTITY_SECRET: 'short' })).toThrow(/IDENTITY_SECRET is too short/);
     expect(() => readGatewayConfig({ IDENTITY_SECRET: `dev-${SECRET}`, NODE_ENV: 'production' })).toThrow(/development secret/);
     expect(() => readGatewayConfig({ IDENTITY_SECRET: SECRET, PORT: 'eighty' })).toThrow(/PORT must be a port number/);
+  });
+
+  it('reads browser origins and refuses anything that is not one', () => {
+    expect(parseOrigins('https://dashboard.kedirikota.go.id, http://localhost:5173')).toEqual([
+      'https://dashboard.kedirikota.go.id',
+      'http://localhost:5173',
+    ]);
+    expect(parseOrigins(undefined)).toEqual([]);
+    expect(() => parseOrigins('dashboard.kedirikota.go.id')).toThrow(/CORS_ORIGINS/);
+    expect(() => parseOrigins('https://dashboard.kedirikota.go.id/path')).toThrow(/CORS_ORIGINS/);
   });
 
   it('takes subgraph URL overrides by name', () => {

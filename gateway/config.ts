@@ -29,6 +29,8 @@ export interface GatewayConfig {
   maxQueryDepth: number;
   /** Where the resident-access audit log is written; without it, resident reads are refused. */
   mongoUri: string | undefined;
+  /** Browser origins (dashboards) allowed to call the gateway; '*' allows any. Empty: no browser access. */
+  corsOrigins: string[];
 }
 
 export function parseApiKeys(raw: string | undefined): Map<string, ApiKey> {
@@ -75,5 +77,16 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     subgraphUrls,
     maxQueryDepth,
     mongoUri: env.MONGODB_URI || undefined,
+    corsOrigins: parseOrigins(env.CORS_ORIGINS),
   };
+}
+
+export function parseOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS entries must be "*" or an origin such as https://dashboard.kedirikota.go.id, received "${origin}".`);
+    }
+  }
+  return origins;
 }

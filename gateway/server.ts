@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from '../subgraphs/kit/http';
 import { mongoAuditSink, plannedServices, residentAuditPlugin, type AuditedContext, type AuditSink } from './audit';
 import { AuthenticationError, authenticate } from './authenticate';
+import { applyCors } from './cors';
 import type { GatewayConfig } from './config';
 import { SignedIdentityDataSource, type GatewayContext } from './datasource';
 import { depthLimitPlugin } from './limits';
@@ -71,6 +72,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   httpServer.on('request', (req, res) => {
     handle().catch((error) => answerFailure(res, error, log));
     async function handle(): Promise<void> {
+      if (applyCors(req, res, config.corsOrigins)) return;
       const path = pathOf(req);
       if (path === '/health') {
         sendJson(res, 200, { status: 'ok' });

@@ -16,8 +16,10 @@ import { startCityGraph, TEST_API_KEYS, TEST_JWT_SECRET, type CityGraph } from '
  */
 let graph: CityGraph;
 
+const DASHBOARD_ORIGIN = 'https://dashboard.kedirikota.go.id';
+
 beforeAll(async () => {
-  graph = await startCityGraph({ subgraphs: ['city', 'tax'] });
+  graph = await startCityGraph({ subgraphs: ['city', 'tax'], gatewayEnv: { CORS_ORIGINS: DASHBOARD_ORIGIN } });
 });
 
 afterAll(async () => {
@@ -157,6 +159,36 @@ describe('subgraphs refuse requests that did not come through the gateway', () =
     const response = await fetch(graph.subgraphs.tax.url.replace(/graphql$/, 'health'));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', subgraph: 'tax' });
+  });
+});
+
+describe('browsers', () => {
+  const preflight = (origin: string) =>
+    fetch(graph.gateway.url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key' },
+    });
+
+  it('lets a configured dashboard origin call the gateway with its API key', async () => {
+    const response = await preflight(DASHBOARD_ORIGIN);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(response.headers.get('access-control-allow-headers')).toContain('x-api-key');
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+
+    const answer = await fetch(graph.gateway.url, {
+      method: 'POST',
+      headers: { origin: DASHBOARD_ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ kecamatanList { code } }' }),
+    });
+    expect(answer.headers.get('access-control-allow-origin')).toBe(DASHBOARD_ORIGIN);
+    expect(((await answer.json()) as any).data.kecamatanList).toHaveLength(3);
+  });
+
+  it('gives any other origin no CORS headers', async () => {
+    const response = await preflight('https://elsewhere.example');
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

@@ -49,7 +49,14 @@ export async function loadDefinition(name: string): Promise<SubgraphDefinition<a
 }
 
 export async function startCityGraph(
-  options: { subgraphs?: string[]; seed?: boolean; supergraphPath?: string; gateway?: GatewayOptions } = {},
+  options: {
+    subgraphs?: string[];
+    seed?: boolean;
+    supergraphPath?: string;
+    gateway?: GatewayOptions;
+    /** Extra gateway settings, as the environment would give them. */
+    gatewayEnv?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<CityGraph> {
   const names = options.subgraphs ?? SUBGRAPHS.map((entry) => entry.name);
   const store = await startEmbeddedMongo({ port: 0 });
@@ -72,6 +79,7 @@ export async function startCityGraph(
       JWT_SECRET: TEST_JWT_SECRET,
       MONGODB_URI: store.uri,
       ...(options.supergraphPath ? { SUPERGRAPH_PATH: options.supergraphPath } : {}),
+      ...options.gatewayEnv,
     };
     for (const name of names) env[`SUBGRAPH_URL_${name.toUpperCase()}`] = subgraphs[name].url;
     // Subgraphs not started in this test point at a closed port, so they count as down, not as stray.
