@@ -1,4 +1,4 @@
-import { defineSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
 import { createEconomyLoaders } from './loaders';
 import { createEconomyModels } from './models';
 import { resolvers } from './resolvers';
@@ -8,7 +8,7 @@ import { seedEconomy } from './seed';
  * The economy agency's subgraph (Dinas Koperasi dan UMTK): Program Kurnia loans and the Smart Economy
  * pillar of the city scorecard.
  */
-export const economy = defineSubgraph({
+export const economy = createSubgraph({
   name: 'economy',
   typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,

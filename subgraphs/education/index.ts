@@ -1,4 +1,4 @@
-import { defineSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
 import { createEducationLoaders } from './loaders';
 import { createEducationModels } from './models';
 import { resolvers } from './resolvers';
@@ -9,7 +9,7 @@ import { seedEducation } from './seed';
  * It contributes EMAS spots to each Kelurahan, the `society` pillar to the scorecards, and a resident's EMAS
  * enrolments to Resident.
  */
-export const education = defineSubgraph({
+export const education = createSubgraph({
   name: 'education',
   typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,

@@ -1,4 +1,4 @@
-import { defineSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
 import { createHealthLoaders } from './loaders';
 import { createHealthModels } from './models';
 import { resolvers } from './resolvers';
@@ -8,7 +8,7 @@ import { seedHealth } from './seed';
  * The health agency's subgraph (Dinas Kesehatan with RSUD Gambiran): Homecare requests, patients, visits and
  * referrals, and the Smart Living pillar of the scorecard.
  */
-export const health = defineSubgraph({
+export const health = createSubgraph({
   name: 'health',
   typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,

@@ -38,7 +38,7 @@ export interface SubgraphDefinition<Models extends ModelMap = ModelMap, Loaders 
   seed?(models: Models, secrets: { residentIdSecret: string }): Promise<Record<string, number>>;
 }
 
-export function defineSubgraph<Models extends ModelMap, Loaders>(
+export function createSubgraph<Models extends ModelMap, Loaders>(
   definition: SubgraphDefinition<Models, Loaders>,
 ): SubgraphDefinition<Models, Loaders> {
   return definition;
