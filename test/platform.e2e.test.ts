@@ -162,6 +162,31 @@ describe('subgraphs refuse requests that did not come through the gateway', () =
   });
 });
 
+describe('malformed requests get a clear answer and never break the gateway', () => {
+  const post = (body: string, type = 'application/json') =>
+    fetch(graph.gateway.url, { method: 'POST', headers: { 'content-type': type }, body });
+
+  it('answers bad JSON, a wrong content type, a syntax error and an oversized body with what was wrong', async () => {
+    const garbage = await post('{oops');
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as any).errors[0].message).toMatch(/not valid JSON/);
+
+    const text = await post('{"query":"{ kecamatanList { code } }"}', 'text/plain');
+    expect(text.status).toBe(415);
+
+    const syntax = await post('{"query":"{ kecamatanList { "}');
+    expect(syntax.status).toBe(400);
+    expect(((await syntax.json()) as any).errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+
+    const huge = await post(JSON.stringify({ query: '{ kecamatanList { code } }', padding: 'x'.repeat(2_000_000) }));
+    expect(huge.status).toBe(413);
+
+    const next = await post('{"query":"{ kecamatanList { code } }"}');
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as any).data.kecamatanList).toHaveLength(3);
+  });
+});
+
 describe('browsers', () => {
   const preflight = (origin: string) =>
     fetch(graph.gateway.url, {

@@ -90,6 +90,9 @@ export function answerFailure(res: ServerResponse, error: unknown, log: (line: s
     return;
   }
   if (error instanceof HttpError) {
+    // A body refused half-read leaves the rest of it on the socket: close the connection after answering,
+    // or the next request on it would be read from the middle of this one.
+    if (error.status === 413) res.setHeader('connection', 'close');
     sendGraphQLError(res, error.status, error.message, error.code);
     return;
   }
