@@ -30,6 +30,8 @@ async function verifyJwt(config: GatewayConfig, token: string): Promise<Identity
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(config.jwtSecret), {
       algorithms: ['HS256'],
+      // A token without an expiry would be valid forever once leaked.
+      requiredClaims: ['sub', 'exp'],
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
     });

@@ -108,7 +108,7 @@ describe('who the caller is', () => {
     expect(result.data.taxpayers.nodes).toHaveLength(3);
   });
 
-  it('refuses an expired JWT, a JWT signed with another secret and an unknown API key with UNAUTHENTICATED', async () => {
+  it('refuses an expired JWT, one that never expires, one signed with another secret and an unknown API key with UNAUTHENTICATED', async () => {
     const expired = await new SignJWT({ role: 'agency:tax' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('officer-17')
@@ -118,7 +118,12 @@ describe('who the caller is', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('intruder')
       .sign(new TextEncoder().encode('another-secret-another-secret-12345'));
+    const endless = await new SignJWT({ role: 'agency:tax' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('officer-17')
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
     for (const headers of <Record<string, string>[]>[
+      { authorization: `Bearer ${endless}` },
       { authorization: `Bearer ${expired}` },
       { authorization: `Bearer ${forged}` },
       { 'x-api-key': 'not-a-key-we-issued' },
