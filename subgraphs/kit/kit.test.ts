@@ -6,7 +6,7 @@ import { createRandom } from './random';
 import { KECAMATAN, KELURAHAN, kelurahanByName, requireKelurahanCode } from './reference/kelurahan';
 import { NEIGHBOURHOODS, TOTAL_RT, TOTAL_RW } from './reference/neighbourhoods';
 import { requireNik, residentId, samplePopulation } from './residents';
-import { requireYear } from './scorecard';
+import { requireYear, yearRange } from './scorecard';
 
 const SECRET = 'kit-test-secret-0123456789abcdef0123';
 
@@ -105,6 +105,13 @@ describe('pagination and arguments', () => {
     expect(pageSize(MAX_PAGE_SIZE)).toBe(MAX_PAGE_SIZE);
     expect(() => pageSize(MAX_PAGE_SIZE + 1)).toThrow(/Invalid first/);
     expect(() => pageSize(0)).toThrow(/Invalid first/);
+  });
+
+  it("draws a year's bounds on Kediri's clock (UTC+7)", () => {
+    expect(yearRange(2023)).toEqual({
+      start: new Date('2022-12-31T17:00:00.000Z'),
+      end: new Date('2023-12-31T17:00:00.000Z'),
+    });
   });
 
   it('refuses a year outside the programmes', () => {

@@ -30,9 +30,18 @@ export function scorecardKey(ref: KelurahanScorecardRef): string {
   return compositeKey(requireKelurahanCode(ref.kelurahanCode, 'kelurahanCode'), requireYear(ref.year, 'year'));
 }
 
-/** First and last instant of a calendar year, for date-range filters. */
+/** Kota Kediri keeps Western Indonesia Time (WIB, UTC+7) all year: its days and years start there. */
+export const KEDIRI_UTC_OFFSET_HOURS = 7;
+
+/**
+ * The instants a calendar year of Kota Kediri starts and ends (end excluded), for date-range filters:
+ * 1 January 00:00 WIB is 31 December 17:00 UTC. Every agency counts its year the same way.
+ */
 export function yearRange(year: number): { start: Date; end: Date } {
-  return { start: new Date(Date.UTC(year, 0, 1)), end: new Date(Date.UTC(year + 1, 0, 1)) };
+  return {
+    start: new Date(Date.UTC(year, 0, 1, -KEDIRI_UTC_OFFSET_HOURS)),
+    end: new Date(Date.UTC(year + 1, 0, 1, -KEDIRI_UTC_OFFSET_HOURS)),
+  };
 }
 
 /** A rate in [0, 1] rounded to four decimals; 0 when there is nothing to divide. */

@@ -1,7 +1,6 @@
 import type { PipelineStage } from 'mongoose';
-import { rate } from '../kit/scorecard';
+import { rate, yearRange } from '../kit/scorecard';
 import type { TaxModels } from './models';
-import { yearRangeWib } from './rules';
 
 /**
  * The tax figures of one year, computed by aggregation from the reports and payments at query time:
@@ -44,7 +43,7 @@ export async function tallyFigures(
 ): Promise<Map<string, TaxFigures>> {
   const place = kelurahanCodes ? { kelurahanCode: { $in: [...kelurahanCodes] } } : {};
   const group = groupBy === 'city' ? null : `$${groupBy}`;
-  const { start, end } = yearRangeWib(year);
+  const { start, end } = yearRange(year);
 
   const reportStages: PipelineStage[] = [
     { $match: { ...place, period: { $gte: `${year}-01`, $lte: `${year}-12` }, status: { $ne: 'draft' } } },

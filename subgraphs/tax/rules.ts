@@ -281,11 +281,3 @@ export const BILLING_CODE_PATTERN = /^3571\d{14}$/;
 
 export const PAYMENT_CHANNELS = ['bank_jatim', 'qris', 'teller', 'virtual_account'] as const;
 export type PaymentChannel = (typeof PAYMENT_CHANNELS)[number];
-
-/**
- * A calendar year on the city's clock, [start, end). Revenue is counted by the day the money came in, in
- * Kediri: a payment at 00:30 WIB on 1 January (17:30 UTC on 31 December) belongs to the new year.
- */
-export function yearRangeWib(year: number): { start: Date; end: Date } {
-  return { start: startOfDayWib(year, 1, 1), end: startOfDayWib(year + 1, 1, 1) };
-}
