@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { compileModels, type CompiledModels, type Stored } from '../kit/models';
 import { IMPLEMENTING_GROUPS, PRODAMAS_FIELDS, PROPOSAL_STATUSES } from './rules';
 
 /**
@@ -104,24 +105,20 @@ const roleSchema = new Schema(
 roleSchema.index({ residentId: 1, year: -1 });
 roleSchema.index({ kelurahanCode: 1, rt: 1, year: 1, role: 1, residentId: 1 }, { unique: true });
 
-export type RtBudgetDoc = InferSchemaType<typeof rtBudgetSchema> & { _id: Types.ObjectId };
-export type ProposalDoc = InferSchemaType<typeof proposalSchema> & { _id: Types.ObjectId };
-export type RealizationDoc = InferSchemaType<typeof realizationSchema> & { _id: Types.ObjectId };
-export type ProdamasRoleDoc = InferSchemaType<typeof roleSchema> & { _id: Types.ObjectId };
+export type RtBudgetDoc = Stored<typeof rtBudgetSchema>;
+export type ProposalDoc = Stored<typeof proposalSchema>;
+export type RealizationDoc = Stored<typeof realizationSchema>;
+export type ProdamasRoleDoc = Stored<typeof roleSchema>;
 
-export interface BrandingModels {
-  [name: string]: Model<any>;
-  RtBudget: Model<RtBudgetDoc>;
-  Proposal: Model<ProposalDoc>;
-  Realization: Model<RealizationDoc>;
-  ProdamasRole: Model<ProdamasRoleDoc>;
-}
+const MODELS = {
+  RtBudget: ['RtBudget', rtBudgetSchema],
+  Proposal: ['Proposal', proposalSchema],
+  Realization: ['Realization', realizationSchema],
+  ProdamasRole: ['ProdamasRole', roleSchema],
+} as const;
+
+export type BrandingModels = CompiledModels<typeof MODELS>;
 
 export function createBrandingModels(connection: Connection): BrandingModels {
-  return {
-    RtBudget: connection.model<RtBudgetDoc>('RtBudget', rtBudgetSchema),
-    Proposal: connection.model<ProposalDoc>('Proposal', proposalSchema),
-    Realization: connection.model<RealizationDoc>('Realization', realizationSchema),
-    ProdamasRole: connection.model<ProdamasRoleDoc>('ProdamasRole', roleSchema),
-  };
+  return compileModels(connection, MODELS);
 }

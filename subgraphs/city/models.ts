@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { compileModels, type CompiledModels, type Stored } from '../kit/models';
 import { AUDIT_COLLECTION } from '../kit/audit';
 
 /**
@@ -21,10 +22,12 @@ const residentAccessSchema = new Schema(
 );
 residentAccessSchema.index({ subject: 1, at: -1 });
 
-export type ResidentAccess = InferSchemaType<typeof residentAccessSchema> & { _id: unknown };
+export type ResidentAccess = Stored<typeof residentAccessSchema>;
 
-export function cityModels(connection: Connection) {
-  return { ResidentAccess: connection.model('ResidentAccess', residentAccessSchema) };
+const MODELS = { ResidentAccess: ['ResidentAccess', residentAccessSchema] } as const;
+
+export type CityModels = CompiledModels<typeof MODELS>;
+
+export function cityModels(connection: Connection): CityModels {
+  return compileModels(connection, MODELS);
 }
-
-export type CityModels = ReturnType<typeof cityModels>;

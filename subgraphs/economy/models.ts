@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { compileModels, type CompiledModels, type Stored } from '../kit/models';
 import {
   APPLICATION_STATUSES,
   BUSINESS_SECTORS,
@@ -113,24 +114,20 @@ const repaymentSchema = new Schema(
 repaymentSchema.index({ kelurahanCode: 1, paidAt: 1 });
 repaymentSchema.index({ paidAt: 1 });
 
-export type ApplicantDoc = InferSchemaType<typeof applicantSchema> & { _id: Types.ObjectId };
-export type ApplicationDoc = InferSchemaType<typeof applicationSchema> & { _id: Types.ObjectId };
-export type LoanDoc = InferSchemaType<typeof loanSchema> & { _id: Types.ObjectId };
-export type RepaymentDoc = InferSchemaType<typeof repaymentSchema> & { _id: Types.ObjectId };
+export type ApplicantDoc = Stored<typeof applicantSchema>;
+export type ApplicationDoc = Stored<typeof applicationSchema>;
+export type LoanDoc = Stored<typeof loanSchema>;
+export type RepaymentDoc = Stored<typeof repaymentSchema>;
 
-export interface EconomyModels {
-  [name: string]: Model<any>;
-  Applicant: Model<ApplicantDoc>;
-  Application: Model<ApplicationDoc>;
-  Loan: Model<LoanDoc>;
-  Repayment: Model<RepaymentDoc>;
-}
+const MODELS = {
+  Applicant: ['KurniaApplicant', applicantSchema],
+  Application: ['KurniaApplication', applicationSchema],
+  Loan: ['KurniaLoan', loanSchema],
+  Repayment: ['KurniaRepayment', repaymentSchema],
+} as const;
+
+export type EconomyModels = CompiledModels<typeof MODELS>;
 
 export function createEconomyModels(connection: Connection): EconomyModels {
-  return {
-    Applicant: connection.model<ApplicantDoc>('KurniaApplicant', applicantSchema),
-    Application: connection.model<ApplicationDoc>('KurniaApplication', applicationSchema),
-    Loan: connection.model<LoanDoc>('KurniaLoan', loanSchema),
-    Repayment: connection.model<RepaymentDoc>('KurniaRepayment', repaymentSchema),
-  };
+  return compileModels(connection, MODELS);
 }

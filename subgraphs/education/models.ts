@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { compileModels, type CompiledModels, type Stored } from '../kit/models';
 import { isKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';
 import { AGE_BANDS, HOST_TYPES, LEVELS, SPOT_STATUSES, WEEKDAYS } from './rules';
@@ -161,30 +162,24 @@ export const attendanceSchema = new Schema(
 attendanceSchema.index({ classId: 1, sessionDate: 1, participantId: 1 }, { unique: true });
 attendanceSchema.index({ classId: 1, participantId: 1 });
 
-export type SpotDoc = InferSchemaType<typeof spotSchema> & { _id: Types.ObjectId };
-export type TutorDoc = InferSchemaType<typeof tutorSchema> & { _id: Types.ObjectId };
-export type ClassDoc = InferSchemaType<typeof classSchema> & { _id: Types.ObjectId };
-export type ParticipantDoc = InferSchemaType<typeof participantSchema> & { _id: Types.ObjectId };
-export type EnrolmentDoc = InferSchemaType<typeof enrolmentSchema> & { _id: Types.ObjectId };
-export type AttendanceDoc = InferSchemaType<typeof attendanceSchema> & { _id: Types.ObjectId };
+export type SpotDoc = Stored<typeof spotSchema>;
+export type TutorDoc = Stored<typeof tutorSchema>;
+export type ClassDoc = Stored<typeof classSchema>;
+export type ParticipantDoc = Stored<typeof participantSchema>;
+export type EnrolmentDoc = Stored<typeof enrolmentSchema>;
+export type AttendanceDoc = Stored<typeof attendanceSchema>;
 
-export interface EducationModels {
-  [name: string]: Model<any>;
-  Spot: Model<SpotDoc>;
-  Tutor: Model<TutorDoc>;
-  EmasClass: Model<ClassDoc>;
-  Participant: Model<ParticipantDoc>;
-  Enrolment: Model<EnrolmentDoc>;
-  Attendance: Model<AttendanceDoc>;
-}
+const MODELS = {
+  Spot: ['Spot', spotSchema],
+  Tutor: ['Tutor', tutorSchema],
+  EmasClass: ['EmasClass', classSchema],
+  Participant: ['Participant', participantSchema],
+  Enrolment: ['Enrolment', enrolmentSchema],
+  Attendance: ['Attendance', attendanceSchema],
+} as const;
+
+export type EducationModels = CompiledModels<typeof MODELS>;
 
 export function createEducationModels(connection: Connection): EducationModels {
-  return {
-    Spot: connection.model<SpotDoc>('Spot', spotSchema),
-    Tutor: connection.model<TutorDoc>('Tutor', tutorSchema),
-    EmasClass: connection.model<ClassDoc>('EmasClass', classSchema),
-    Participant: connection.model<ParticipantDoc>('Participant', participantSchema),
-    Enrolment: connection.model<EnrolmentDoc>('Enrolment', enrolmentSchema),
-    Attendance: connection.model<AttendanceDoc>('Attendance', attendanceSchema),
-  };
+  return compileModels(connection, MODELS);
 }

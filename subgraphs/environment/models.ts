@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { compileModels, type CompiledModels, type Stored } from '../kit/models';
 
 /**
  * The waste banks' records. Balances are not stored: a member's savings are the sum of their deposits minus
@@ -139,27 +140,22 @@ const withdrawalSchema = new Schema(
 withdrawalSchema.index({ idempotencyKey: 1 }, { unique: true });
 withdrawalSchema.index({ memberId: 1, withdrawnAt: 1 });
 
-export type WasteBankDoc = InferSchemaType<typeof wasteBankSchema> & { _id: Types.ObjectId };
-export type WasteCategoryDoc = InferSchemaType<typeof wasteCategorySchema> & { _id: Types.ObjectId };
-export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: Types.ObjectId };
-export type DepositDoc = InferSchemaType<typeof depositSchema> & { _id: Types.ObjectId };
-export type WithdrawalDoc = InferSchemaType<typeof withdrawalSchema> & { _id: Types.ObjectId };
+export type WasteBankDoc = Stored<typeof wasteBankSchema>;
+export type WasteCategoryDoc = Stored<typeof wasteCategorySchema>;
+export type MemberDoc = Stored<typeof memberSchema>;
+export type DepositDoc = Stored<typeof depositSchema>;
+export type WithdrawalDoc = Stored<typeof withdrawalSchema>;
 
-export interface EnvironmentModels {
-  [name: string]: Model<any>;
-  WasteBank: Model<WasteBankDoc>;
-  WasteCategory: Model<WasteCategoryDoc>;
-  Member: Model<MemberDoc>;
-  Deposit: Model<DepositDoc>;
-  Withdrawal: Model<WithdrawalDoc>;
-}
+const MODELS = {
+  WasteBank: ['WasteBank', wasteBankSchema],
+  WasteCategory: ['WasteCategory', wasteCategorySchema],
+  Member: ['Member', memberSchema],
+  Deposit: ['Deposit', depositSchema],
+  Withdrawal: ['Withdrawal', withdrawalSchema],
+} as const;
+
+export type EnvironmentModels = CompiledModels<typeof MODELS>;
 
 export function createEnvironmentModels(connection: Connection): EnvironmentModels {
-  return {
-    WasteBank: connection.model<WasteBankDoc>('WasteBank', wasteBankSchema),
-    WasteCategory: connection.model<WasteCategoryDoc>('WasteCategory', wasteCategorySchema),
-    Member: connection.model<MemberDoc>('Member', memberSchema),
-    Deposit: connection.model<DepositDoc>('Deposit', depositSchema),
-    Withdrawal: connection.model<WithdrawalDoc>('Withdrawal', withdrawalSchema),
-  };
+  return compileModels(connection, MODELS);
 }

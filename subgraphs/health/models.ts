@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { compileModels, type CompiledModels, type Stored } from '../kit/models';
 import { REQUEST_STATUSES, TEAM_ROLES, VITAL_LIMITS } from './rules';
 
 /**
@@ -103,24 +104,20 @@ const referralSchema = new Schema(
   { collection: 'referrals', versionKey: false },
 );
 
-export type PatientRecord = InferSchemaType<typeof patientSchema> & { _id: Types.ObjectId };
-export type RequestRecord = InferSchemaType<typeof requestSchema> & { _id: Types.ObjectId };
-export type VisitRecord = InferSchemaType<typeof visitSchema> & { _id: Types.ObjectId };
-export type ReferralRecord = InferSchemaType<typeof referralSchema> & { _id: Types.ObjectId };
+export type PatientRecord = Stored<typeof patientSchema>;
+export type RequestRecord = Stored<typeof requestSchema>;
+export type VisitRecord = Stored<typeof visitSchema>;
+export type ReferralRecord = Stored<typeof referralSchema>;
 
-export interface HealthModels {
-  [name: string]: Model<any>;
-  Patient: Model<PatientRecord>;
-  HomecareRequest: Model<RequestRecord>;
-  Visit: Model<VisitRecord>;
-  Referral: Model<ReferralRecord>;
-}
+const MODELS = {
+  Patient: ['Patient', patientSchema],
+  HomecareRequest: ['HomecareRequest', requestSchema],
+  Visit: ['Visit', visitSchema],
+  Referral: ['Referral', referralSchema],
+} as const;
+
+export type HealthModels = CompiledModels<typeof MODELS>;
 
 export function createHealthModels(connection: Connection): HealthModels {
-  return {
-    Patient: connection.model<PatientRecord>('Patient', patientSchema),
-    HomecareRequest: connection.model<RequestRecord>('HomecareRequest', requestSchema),
-    Visit: connection.model<VisitRecord>('Visit', visitSchema),
-    Referral: connection.model<ReferralRecord>('Referral', referralSchema),
-  };
+  return compileModels(connection, MODELS);
 }

@@ -1,4 +1,5 @@
-import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
+import { compileModels, type CompiledModels, type Stored } from '../kit/models';
 import { isKelurahanCode } from '../kit/reference/kelurahan';
 import {
   BILLING_CODE_PATTERN,
@@ -132,18 +133,20 @@ taxPaymentSchema.index({ reportId: 1 }, { unique: true });
 taxPaymentSchema.index({ kelurahanCode: 1, paidAt: 1 });
 taxPaymentSchema.index({ paidAt: 1, taxType: 1 });
 
-export type TaxpayerRecord = InferSchemaType<typeof taxpayerSchema> & { _id: Types.ObjectId };
-export type TaxObjectRecord = InferSchemaType<typeof taxObjectSchema> & { _id: Types.ObjectId };
-export type TaxReportRecord = InferSchemaType<typeof taxReportSchema> & { _id: Types.ObjectId };
-export type TaxPaymentRecord = InferSchemaType<typeof taxPaymentSchema> & { _id: Types.ObjectId };
+export type TaxpayerRecord = Stored<typeof taxpayerSchema>;
+export type TaxObjectRecord = Stored<typeof taxObjectSchema>;
+export type TaxReportRecord = Stored<typeof taxReportSchema>;
+export type TaxPaymentRecord = Stored<typeof taxPaymentSchema>;
 
-export function createTaxModels(connection: Connection) {
-  return {
-    Taxpayer: connection.model('Taxpayer', taxpayerSchema),
-    TaxObject: connection.model('TaxObject', taxObjectSchema),
-    TaxReport: connection.model('TaxReport', taxReportSchema),
-    TaxPayment: connection.model('TaxPayment', taxPaymentSchema),
-  };
+const MODELS = {
+  Taxpayer: ['Taxpayer', taxpayerSchema],
+  TaxObject: ['TaxObject', taxObjectSchema],
+  TaxReport: ['TaxReport', taxReportSchema],
+  TaxPayment: ['TaxPayment', taxPaymentSchema],
+} as const;
+
+export type TaxModels = CompiledModels<typeof MODELS>;
+
+export function createTaxModels(connection: Connection): TaxModels {
+  return compileModels(connection, MODELS);
 }
-
-export type TaxModels = ReturnType<typeof createTaxModels>;
