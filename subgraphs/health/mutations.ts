@@ -61,10 +61,6 @@ export interface ReceiveRequestInput {
   idempotencyKey: string;
 }
 
-function requireRequestId(value: string, field: string): Types.ObjectId {
-  return requireObjectId(value, field, 'a homecare request');
-}
-
 /** Moves a request to visited unless it already is; a closed or referred request is left alone. */
 async function markVisited(models: HealthModels, requestId: Types.ObjectId): Promise<boolean> {
   const result = await models.HomecareRequest.updateOne(
@@ -94,7 +90,7 @@ export async function recordHomecareVisit(
 ): Promise<VisitRecord> {
   requireOwningAgency(identity, AGENCY, 'Recording a homecare visit');
   const idempotencyKey = requireIdempotencyKey(input.idempotencyKey);
-  const requestId = requireRequestId(input.requestId, 'input.requestId');
+  const requestId = requireObjectId(input.requestId, 'input.requestId', 'a homecare request');
   const visitedAt = requirePastInstant(input.visitedAt, 'input.visitedAt');
   const team = requireTeam(input.team);
   const vitals = requireVitals(input.vitals);
