@@ -9,7 +9,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { MongoClient } from 'mongodb';
-import { AUDIT_COLLECTION, AUDIT_DATABASE, type ResidentAccessRecord } from '../subgraphs/kit/audit';
+import { AUDIT_COLLECTION, AUDIT_DATABASE, type ResidentAccessRecord } from '../platform/audit';
 import type { GatewayContext } from './datasource';
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { PUBLIC_IDENTITY, isRole, type Identity } from '../subgraphs/kit/identity';
+import { PUBLIC_IDENTITY, isRole, type Identity } from '../platform/identity';
 import type { GatewayConfig } from './config';
 
 /**

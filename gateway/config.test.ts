@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../subgraphs/kit/config';
+import { ConfigError } from '../platform/config';
 import { parseApiKeys, parseOrigins, readGatewayConfig } from './config';
 import { depthOf } from './limits';
 

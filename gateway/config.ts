@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { ConfigError, readPort, requireSecret } from '../subgraphs/kit/config';
-import { isRole, type Role } from '../subgraphs/kit/identity';
+import { ConfigError, readPort, requireSecret } from '../platform/config';
+import { isRole, type Role } from '../platform/identity';
 import { SUBGRAPHS } from '../subgraphs/registry';
 
 /**

@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../subgraphs/kit/identity';
+import { IDENTITY_HEADER, signIdentity, type Identity } from '../platform/identity';
 
 type FetchRequest = Parameters<RemoteGraphQLDataSource['didEncounterError']>[1];
 type FetchResponse = Parameters<RemoteGraphQLDataSource['didEncounterError']>[2];

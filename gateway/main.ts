@@ -1,5 +1,5 @@
-import { loadDevelopmentEnv } from '../subgraphs/kit/env';
-import { runMain } from '../subgraphs/kit/run';
+import { loadDevelopmentEnv } from '../platform/env';
+import { runMain } from '../platform/process';
 import { readGatewayConfig } from './config';
 import { startGateway } from './server';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from '../subgraphs/kit/http';
+import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from '../platform/http';
 import { mongoAuditSink, plannedServices, residentAuditPlugin, type AuditedContext, type AuditSink } from './audit';
 import { AuthenticationError, authenticate } from './authenticate';
 import { applyCors } from './cors';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedMongo } from '../embedded-mongo';
-import { loadDevelopmentEnv } from '../subgraphs/kit/env';
+import { loadDevelopmentEnv } from '../platform/env';
 import { SUBGRAPHS } from '../subgraphs/registry';
 
 /**

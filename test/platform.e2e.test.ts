@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph, SUPERGRAPH_URL } from '../schema/composition';
-import { IDENTITY_HEADER, signIdentity } from '../subgraphs/kit/identity';
+import { IDENTITY_HEADER, signIdentity } from '../platform/identity';
 import { KELURAHAN } from '../subgraphs/kit/reference/kelurahan';
 import { postGraphQL, TEST_SECRETS } from '../subgraphs/kit/testing';
 import { SUBGRAPHS } from '../subgraphs/registry';

@@ -1,4 +1,4 @@
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 export { requireObjectId } from '../kit/inputs';
 import { kelurahanByCode } from '../kit/reference/kelurahan';
 import { NEIGHBOURHOODS } from '../kit/reference/neighbourhoods';

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { FilterQuery, PipelineStage } from 'mongoose';
-import type { Identity } from '../kit/identity';
+import type { Identity } from '../../platform/identity';
 import { compositeKey, manyByField, oneByField, splitKey } from '../kit/loaders';
 import { rate } from '../kit/scorecard';
 import type { BrandingModels, ProdamasRoleDoc, ProposalDoc, RealizationDoc, RtBudgetDoc } from './models';

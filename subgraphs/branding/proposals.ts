@@ -1,7 +1,7 @@
-import { badUserInput, conflict, notFound } from '../kit/errors';
+import { badUserInput, conflict, notFound } from '../../platform/errors';
 import { requireRole } from '../kit/access';
 import { isDuplicateKey } from '../kit/inputs';
-import type { Identity } from '../kit/identity';
+import type { Identity } from '../../platform/identity';
 import { kelurahanByCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { requireYear } from '../kit/scorecard';
 import { isoDate, requireObjectId, requirePastDate, requireRt, requireText } from './inputs';

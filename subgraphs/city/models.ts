@@ -1,6 +1,6 @@
 import { Schema, type Connection } from 'mongoose';
 import { compileModels, type CompiledModels, type Stored } from '../kit/models';
-import { AUDIT_COLLECTION } from '../kit/audit';
+import { AUDIT_COLLECTION } from '../../platform/audit';
 
 /**
  * The resident-access audit log as the city subgraph reads it. The gateway appends the records; this

@@ -1,5 +1,5 @@
 import { requireRole } from '../kit/access';
-import { badUserInput, forbidden } from '../kit/errors';
+import { badUserInput, forbidden } from '../../platform/errors';
 import { paginate, type PageArgs } from '../kit/pagination';
 import { requireResidentId } from '../kit/residents';
 import {

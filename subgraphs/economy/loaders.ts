@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Identity } from '../kit/identity';
+import type { Identity } from '../../platform/identity';
 import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
 import { economyFigures, emptyFigures, type EconomyFigures } from './indicators';
 import type { ApplicantDoc, ApplicationDoc, EconomyModels, LoanDoc, RepaymentDoc } from './models';

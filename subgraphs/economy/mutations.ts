@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { requireOwningAgency } from '../kit/access';
-import { badUserInput, conflict, notFound } from '../kit/errors';
-import type { Identity } from '../kit/identity';
+import { badUserInput, conflict, notFound } from '../../platform/errors';
+import type { Identity } from '../../platform/identity';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { requireNik, residentId } from '../kit/residents';
 import type { ApplicationDoc, EconomyModels, LoanDoc, RepaymentDoc } from './models';

@@ -1,6 +1,6 @@
 import type { FilterQuery } from 'mongoose';
 import { isOwningAgency, peopleCount, requireOwningAgency, requireRole } from '../kit/access';
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { paginate, type PageArgs } from '../kit/pagination';
 import { isResidentId } from '../kit/residents';

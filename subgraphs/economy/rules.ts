@@ -1,4 +1,4 @@
-import { badUserInput, conflict } from '../kit/errors';
+import { badUserInput, conflict } from '../../platform/errors';
 import { ageOn } from '../kit/residents';
 
 /**

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 
 /**
  * Record ids in the graph are the hex form of MongoDB ObjectIds. A malformed id from a caller is their

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import type { Identity } from '../kit/identity';
+import type { Identity } from '../../platform/identity';
 import { compositeKey, manyByField, oneByField, splitKey, figuresByKelurahanYear } from '../kit/loaders';
 import type { EducationModels, ClassDoc, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
 import { CITY, NO_ACTIVITY, societyFigures, type SocietyFigures } from './society';

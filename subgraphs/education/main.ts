@@ -1,4 +1,5 @@
-import { runMain, runSubgraph } from '../kit/run';
+import { runMain } from '../../platform/process';
+import { runSubgraph } from '../kit/run';
 import { education } from './index';
 
 runMain(() => runSubgraph(education));

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { requireOwningAgency, requireRole } from '../kit/access';
-import { badUserInput, conflict } from '../kit/errors';
+import { badUserInput, conflict } from '../../platform/errors';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { ageOn, requireNik, residentId } from '../kit/residents';
 import type { SubgraphContext } from '../kit/subgraph';

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Identity } from '../kit/identity';
+import type { Identity } from '../../platform/identity';
 import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
 import { balancesOf } from './balances';
 import { cityEnvironmentFigures, environmentFigures, NO_FIGURES, type EnvironmentFigures } from './indicators';

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { requireOwningAgency } from '../kit/access';
-import { badUserInput, conflict } from '../kit/errors';
-import type { Identity } from '../kit/identity';
+import { badUserInput, conflict } from '../../platform/errors';
+import type { Identity } from '../../platform/identity';
 import { requireNik, residentId } from '../kit/residents';
 import { oneAtATime } from '../kit/serial';
 import { balancesOf } from './balances';

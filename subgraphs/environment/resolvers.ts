@@ -1,5 +1,5 @@
 import { peopleCount, requireOwningAgency, requireRole } from '../kit/access';
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 import { paginate } from '../kit/pagination';
 import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';

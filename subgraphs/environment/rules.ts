@@ -1,4 +1,4 @@
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 
 /**
  * The waste banks' rules as pure functions: how a weigh-in is valued, which price applies on a day, what a

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Role } from '../kit/identity';
+import type { Role } from '../../platform/identity';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { residentId, samplePopulation } from '../kit/residents';
 import { startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';

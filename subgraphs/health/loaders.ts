@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { PipelineStage } from 'mongoose';
-import type { Identity } from '../kit/identity';
+import type { Identity } from '../../platform/identity';
 import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
 import { yearRange } from '../kit/scorecard';
 import type { HealthModels, PatientRecord, ReferralRecord, RequestRecord, VisitRecord } from './models';

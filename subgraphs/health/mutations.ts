@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { requireOwningAgency } from '../kit/access';
-import { badUserInput, conflict } from '../kit/errors';
-import type { Identity } from '../kit/identity';
+import { badUserInput, conflict } from '../../platform/errors';
+import type { Identity } from '../../platform/identity';
 import { NEIGHBOURHOODS } from '../kit/reference/neighbourhoods';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { requireNik, residentId } from '../kit/residents';

@@ -1,6 +1,6 @@
 import type { FilterQuery } from 'mongoose';
 import { peopleCount, requireOwningAgency, requireRole } from '../kit/access';
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 import { compositeKey } from '../kit/loaders';
 import { paginate, type PageArgs } from '../kit/pagination';
 import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';

@@ -1,4 +1,4 @@
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 
 /**
  * The Homecare service's rules as pure functions: response time, the median the Smart Living pillar reports,

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { forbidden } from './errors';
-import { agencyRole, type Identity, type Role } from './identity';
+import { forbidden } from '../../platform/errors';
+import { agencyRole, type Identity, type Role } from '../../platform/identity';
 
 /**
  * Access rules shared by every agency, from the personal-data law: each agency owns its residents' personal

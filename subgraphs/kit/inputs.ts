@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { badUserInput } from './errors';
+import { badUserInput } from '../../platform/errors';
 
 /**
  * Input checks every agency needs in the same way. Each names the field at fault and says what it

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { peopleCount, requireOwningAgency, SMALL_COUNT_THRESHOLD } from './access';
-import { IdentityError, signIdentity, verifyIdentity } from './identity';
+import { IdentityError, signIdentity, verifyIdentity } from '../../platform/identity';
 import { decodeCursor, encodeCursor, pageSize, MAX_PAGE_SIZE } from './pagination';
 import { createRandom } from './random';
 import { KECAMATAN, KELURAHAN, kelurahanByName, requireKelurahanCode } from './reference/kelurahan';

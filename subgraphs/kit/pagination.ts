@@ -1,5 +1,5 @@
 import { Types, type FilterQuery, type Model } from 'mongoose';
-import { badUserInput } from './errors';
+import { badUserInput } from '../../platform/errors';
 
 /**
  * Cursor pagination over `_id` order, the same for every list in the graph. A cursor is opaque to

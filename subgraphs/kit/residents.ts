@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { badUserInput } from './errors';
+import { badUserInput } from '../../platform/errors';
 import { createRandom } from './random';
 import { KELURAHAN } from './reference/kelurahan';
 import { NEIGHBOURHOODS, type Neighbourhood } from './reference/neighbourhoods';

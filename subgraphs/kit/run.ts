@@ -1,7 +1,7 @@
 import { subgraphEntry } from '../registry';
-import { readPlatformConfig, readPort } from './config';
+import { readPlatformConfig, readPort } from '../../platform/config';
 import { resolveMongoTarget } from './database';
-import { loadDevelopmentEnv } from './env';
+import { loadDevelopmentEnv } from '../../platform/env';
 import { startSubgraph, type ModelMap, type SubgraphDefinition } from './subgraph';
 
 /**
@@ -41,12 +41,4 @@ export async function runSubgraph<Models extends ModelMap, Loaders>(
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-}
-
-/** Runs `main` and turns a start-up failure into one clear line and a non-zero exit. */
-export function runMain(main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
 }

@@ -1,4 +1,4 @@
-import { badUserInput } from './errors';
+import { badUserInput } from '../../platform/errors';
 import { requireKelurahanCode } from './reference/kelurahan';
 import { compositeKey } from './loaders';
 

@@ -10,8 +10,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Connection, Model } from 'mongoose';
 import { connectAgencyDatabase, ensureIndexes } from './database';
-import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from './http';
-import { IDENTITY_HEADER, IdentityError, verifyIdentity, type Identity } from './identity';
+import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from '../../platform/http';
+import { IDENTITY_HEADER, IdentityError, verifyIdentity, type Identity } from '../../platform/identity';
 
 /**
  * What an agency writes to plug into the graph: its SDL, resolvers, models and per-request loaders.

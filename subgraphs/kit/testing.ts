@@ -1,5 +1,5 @@
 import { startEmbeddedMongo } from '../../embedded-mongo';
-import { IDENTITY_HEADER, signIdentity, type Identity, type Role } from './identity';
+import { IDENTITY_HEADER, signIdentity, type Identity, type Role } from '../../platform/identity';
 import { startSubgraph, type ModelMap, type RunningSubgraph, type SubgraphDefinition } from './subgraph';
 
 /**

@@ -1,4 +1,4 @@
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 import { requireRole } from '../kit/access';
 import { STAFF_ROLE, type TaxContext } from './context';
 import { isDuplicateKey, optionalKey, requireObjectId, requirePastInstant, requireWholeRupiah } from './inputs';

@@ -1,4 +1,4 @@
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 export { isDuplicateKey, requireObjectId } from '../kit/inputs';
 import { MAX_GROSS_REVENUE } from './rules';
 

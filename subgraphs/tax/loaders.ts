@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import type { Identity } from '../kit/identity';
+import type { Identity } from '../../platform/identity';
 import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
 import { NO_FIGURES, tallyFigures, type TaxFigures } from './figures';
 import type { TaxModels, TaxObjectRecord, TaxPaymentRecord, TaxReportRecord, TaxpayerRecord } from './models';

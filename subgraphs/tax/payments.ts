@@ -1,5 +1,5 @@
 import { requireRole } from '../kit/access';
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 import { STAFF_ROLE, type TaxContext } from './context';
 import { isDuplicateKey, requireObjectId, requirePastInstant, requireWholeRupiah } from './inputs';
 import type { TaxPaymentRecord } from './models';

@@ -1,5 +1,5 @@
 import { requireRole } from '../kit/access';
-import { badUserInput } from '../kit/errors';
+import { badUserInput } from '../../platform/errors';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { requireNik, residentId } from '../kit/residents';
 import { STAFF_ROLE, type TaxContext } from './context';

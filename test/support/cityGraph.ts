@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { startEmbeddedMongo } from '../../embedded-mongo';
 import { readGatewayConfig } from '../../gateway/config';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server';
-import type { Role } from '../../subgraphs/kit/identity';
+import type { Role } from '../../platform/identity';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../../subgraphs/kit/subgraph';
 import { dataCommandsOf, postGraphQL, TEST_SECRETS, type GraphQLResult } from '../../subgraphs/kit/testing';
 import { SUBGRAPHS } from '../../subgraphs/registry';

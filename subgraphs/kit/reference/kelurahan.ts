@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { badUserInput } from '../errors';
+import { badUserInput } from '../../../platform/errors';
 
 /**
  * The 46 kelurahan of Kota Kediri with their Kemendagri codes: the shared key of every agency's data

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-
-const ROOT = new URL('../../', import.meta.url);
+import { projectPath } from './paths';
 
 /**
  * For development only: fills settings that the environment leaves unset from `.env` (the developer's
@@ -11,9 +10,9 @@ const ROOT = new URL('../../', import.meta.url);
 export function loadDevelopmentEnv(env: NodeJS.ProcessEnv = process.env): void {
   if (env.NODE_ENV === 'production') return;
   for (const file of ['.env', '.env.example']) {
-    const url = new URL(file, ROOT);
-    if (!existsSync(url)) continue;
-    for (const [key, value] of Object.entries(parseEnv(readFileSync(url, 'utf8')))) {
+    const path = projectPath(file);
+    if (!existsSync(path)) continue;
+    for (const [key, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) {
       if (env[key] === undefined) env[key] = value;
     }
   }
