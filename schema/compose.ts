@@ -1,31 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { CompositionError, SUPERGRAPH_URL, composeSupergraph } from './composition';
+import { runCompose } from './run-compose';
 
 /**
- * `npm run compose` writes schema/supergraph.graphql; `npm run compose -- --check` only reports whether
- * the committed file is current (exit 1 when stale), for CI and pre-commit use.
+ * `npm run compose` recomposes schema/supergraph.graphql and schema/persisted-operations.json, refusing when
+ * the change would break clients; `npm run compose -- --check` only checks (exit 1 on a stale file, an
+ * unacknowledged breaking change or a persisted operation that no longer validates), for CI and pre-commit.
+ * The work is in run-compose.ts, where tests can point it at other files.
  */
-function main(): number {
-  const check = process.argv.includes('--check');
-  let sdl: string;
-  try {
-    sdl = composeSupergraph();
-  } catch (error) {
-    console.error(error instanceof CompositionError ? error.message : error);
-    return 1;
-  }
-  if (check) {
-    const current = readFileSync(SUPERGRAPH_URL, 'utf8');
-    if (current !== sdl) {
-      console.error('schema/supergraph.graphql is stale: run `npm run compose` and commit the result.');
-      return 1;
-    }
-    console.log('schema/supergraph.graphql is current.');
-    return 0;
-  }
-  writeFileSync(SUPERGRAPH_URL, sdl);
-  console.log(`Wrote schema/supergraph.graphql (${sdl.length} characters).`);
-  return 0;
-}
-
-process.exitCode = main();
+process.exitCode = runCompose(process.argv.slice(2));
