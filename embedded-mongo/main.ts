@@ -1,14 +1,17 @@
 import { startEmbeddedMongo } from './index';
 
 /**
- * `npm run store -- --port <n> [--host <address>]`: runs the embedded store alone, prints one line with its URI when
- * it is ready, and stops cleanly on SIGINT or SIGTERM.
+ * `npm run store -- --port <n> [--host <address>] [--data-dir <path>]`: runs the embedded store alone, prints one line
+ * with its URI when it is ready, and stops cleanly on SIGINT or SIGTERM (with a data directory: after writing a
+ * snapshot). Without --data-dir the data lives in memory and is gone when the process ends.
  */
-const USAGE = 'usage: npm run store -- [--port <0-65535>] [--host <address>]';
+const USAGE = 'usage: npm run store -- [--port <0-65535>] [--host <address>] [--data-dir <path>] [--compact-after-bytes <n>]';
 
 interface Flags {
   port: number;
   host: string;
+  dataDir?: string;
+  compactAfterBytes?: number;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -27,6 +30,15 @@ function parseFlags(argv: string[]): Flags {
     } else if (name === '--host') {
       if (!value) fail('--host expects an address, got nothing');
       flags.host = value;
+    } else if (name === '--data-dir') {
+      if (!value) fail('--data-dir expects a directory path, got nothing');
+      flags.dataDir = value;
+    } else if (name === '--compact-after-bytes') {
+      const bytes = Number(value);
+      if (value === undefined || !Number.isInteger(bytes) || bytes <= 0) {
+        fail(`--compact-after-bytes expects a positive integer, got ${value === undefined ? 'nothing' : `'${value}'`}`);
+      }
+      flags.compactAfterBytes = bytes;
     } else {
       fail(`unknown flag '${flag}'`);
     }
@@ -41,12 +53,24 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const store = await startEmbeddedMongo({ port: flags.port, host: flags.host });
+  const store = await startEmbeddedMongo({ port: flags.port, host: flags.host, dataDir: flags.dataDir, compactAfterBytes: flags.compactAfterBytes });
+  if (store.recovery) {
+    const { snapshot, documents, journalRecords, milliseconds } = store.recovery;
+    process.stdout.write(
+      `loaded ${store.dataDir}: ${snapshot ? `${documents} documents from ${snapshot}` : 'no snapshot'}, ${journalRecords} journal records replayed, in ${Math.round(milliseconds)} ms\n`,
+    );
+  }
   process.stdout.write(`embedded MongoDB-compatible store listening on ${store.uri}\n`);
+  let stopping = false;
   const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
     store.stop().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: Error) => {
+        process.stderr.write(`embedded store failed to stop cleanly: ${error.message}\n`);
+        process.exit(1);
+      },
     );
   };
   process.once('SIGINT', shutdown);

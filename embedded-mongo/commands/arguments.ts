@@ -91,4 +91,13 @@ export function optionalBoolean(command: Document, field: string, fallback: bool
   throw mongoError('TypeMismatch', `${commandName(command)}: field '${field}' must be a boolean, got ${describe(value)}`);
 }
 
+/** A hint: an index name or a key pattern. */
+export function hintOf(command: Document, name: string): Document | string | undefined {
+  const hint = command.hint;
+  if (hint !== undefined && typeof hint !== 'string' && (typeof hint !== 'object' || hint === null || Array.isArray(hint))) {
+    throw mongoError('BadValue', `${name}: 'hint' must be an index name or a key pattern, got ${describe(hint)}`);
+  }
+  return hint as Document | string | undefined;
+}
+
 export { describe as describeType };

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { Long, ObjectId, Timestamp } from 'bson';
 import type { Document } from '../engine/types';
 import {
   LOGICAL_SESSION_TIMEOUT_MINUTES,
@@ -12,26 +13,56 @@ import {
 } from '../protocol/limits';
 import type { CommandHandler } from './context';
 
+/** The replica set the store presents itself as: a set of one member, always its primary. */
+export const REPLICA_SET_NAME = 'rs0';
+
+/** A fixed election id: the member never steps down, so the driver never sees a newer primary. */
+const ELECTION_ID = new ObjectId('7fffffff0000000000000001');
+
 /**
- * `hello` and its legacy spellings. The reply describes a standalone mongod 7.0. It has no `topologyVersion`, so the
- * driver monitors by polling instead of streaming (which would need exhaust cursors), no `compression`, so messages
- * are never compressed, and no `saslSupportedMechs` or `speculativeAuthenticate`, since there are no users.
+ * `hello` and its legacy spellings. The reply describes a single-node replica set whose only member is the primary,
+ * so that the driver sends sessions, retryable writes and transactions (a standalone gets none of them). `hosts`,
+ * `me` and `primary` are the address the server listens on: a client that connected by another name rediscovers
+ * the member under this one, as with any replica set. It has no `topologyVersion`, so the driver monitors by polling
+ * instead of streaming (which would need exhaust cursors), no `compression`, so messages are never compressed, and no
+ * `saslSupportedMechs` or `speculativeAuthenticate`, since there are no users.
  */
 function hello(legacy: boolean): CommandHandler {
-  return ({ connection }) => ({
-    helloOk: true,
-    ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
-    maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
-    maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
-    maxWriteBatchSize: MAX_WRITE_BATCH_SIZE,
-    localTime: new Date(),
-    logicalSessionTimeoutMinutes: LOGICAL_SESSION_TIMEOUT_MINUTES,
-    connectionId: connection.id,
-    minWireVersion: MIN_WIRE_VERSION,
-    maxWireVersion: MAX_WIRE_VERSION,
-    readOnly: false,
-  });
+  return ({ connection, server }) => {
+    const now = new Date();
+    const opTime = { ts: Timestamp.fromBits(0, Math.floor(now.getTime() / 1000)), t: Long.fromNumber(1) };
+    return {
+      helloOk: true,
+      ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
+      hosts: [server.host],
+      setName: REPLICA_SET_NAME,
+      setVersion: 1,
+      electionId: ELECTION_ID,
+      primary: server.host,
+      me: server.host,
+      secondary: false,
+      lastWrite: { opTime, lastWriteDate: now, majorityOpTime: opTime, majorityWriteDate: now },
+      maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
+      maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
+      maxWriteBatchSize: MAX_WRITE_BATCH_SIZE,
+      localTime: now,
+      logicalSessionTimeoutMinutes: LOGICAL_SESSION_TIMEOUT_MINUTES,
+      connectionId: connection.id,
+      minWireVersion: MIN_WIRE_VERSION,
+      maxWireVersion: MAX_WIRE_VERSION,
+      readOnly: false,
+    };
+  };
 }
+
+/** `replSetGetStatus`, for tools that ask: one healthy member, the primary. */
+const replSetGetStatus: CommandHandler = ({ server }) => ({
+  set: REPLICA_SET_NAME,
+  date: new Date(),
+  myState: 1,
+  term: Long.fromNumber(1),
+  members: [{ _id: 0, name: server.host, health: 1, state: 1, stateStr: 'PRIMARY', uptime: Math.floor((Date.now() - server.startedAt.getTime()) / 1000), self: true }],
+});
 
 const buildInfo: CommandHandler = () => ({
   version: SERVER_VERSION,
@@ -78,7 +109,9 @@ const serverStatus: CommandHandler = ({ server }) => {
       commands: server.opcounters.commandMetrics(),
     },
     mem: { bits: 64, resident: megabytes(memory.rss), virtual: megabytes(memory.heapTotal), supported: true },
-    storageEngine: { name: 'embedded-memory', supportsCommittedReads: false, persistent: false },
+    repl: { setName: REPLICA_SET_NAME, isWritablePrimary: true, secondary: false, primary: server.host, me: server.host, hosts: [server.host] },
+    transactions: server.sessions.transactionCounters(),
+    storageEngine: { name: server.persistent ? 'embedded-journal' : 'embedded-memory', supportsCommittedReads: true, persistent: server.persistent },
   };
 };
 
@@ -137,5 +170,6 @@ export const handshakeCommands: Record<string, CommandHandler> = {
   getLog,
   connectionStatus,
   getFreeMonitoringStatus: () => ({ state: 'disabled' }),
+  replSetGetStatus,
 };
 

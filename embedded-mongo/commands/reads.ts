@@ -1,9 +1,9 @@
 import { Long } from 'bson';
-import type { Document } from '../engine/types';
 import { mongoError } from '../engine/errors';
 import {
   collectionName,
   describeType,
+  hintOf,
   optionalBoolean,
   optionalDocument,
   optionalNonNegative,
@@ -12,32 +12,31 @@ import {
 } from './arguments';
 import { cursorReply, takeBatch } from './batches';
 import type { CommandHandler } from './context';
-import { refuseOptions, unsupported } from './refusals';
+import { explainAggregate } from './explain';
+import { refuseOptions } from './refusals';
+import { dataFor } from './transactions';
 
 /** find options that change what is returned in ways the store does not model; refused rather than ignored. */
 const UNSUPPORTED_FIND_OPTIONS = ['collation', 'tailable', 'awaitData', 'min', 'max', 'returnKey', 'showRecordId', 'let'] as const;
 const UNSUPPORTED_AGGREGATE_OPTIONS = ['collation', 'let'] as const;
 
 const find: CommandHandler = (context) => {
-  const { command, db, server } = context;
+  const { command, db } = context;
   const collection = collectionName(command);
   refuseOptions(command, UNSUPPORTED_FIND_OPTIONS, 'find');
   const rawLimit = optionalNumber(command, 'limit');
   // A negative limit is the legacy spelling of "limit, in a single batch".
   const limit = rawLimit === undefined ? undefined : Math.abs(rawLimit);
   const singleBatch = optionalBoolean(command, 'singleBatch', false) || (rawLimit ?? 0) < 0;
-  const hint = command.hint;
-  if (hint !== undefined && typeof hint !== 'string' && (typeof hint !== 'object' || hint === null)) {
-    throw mongoError('BadValue', `find: 'hint' must be an index name or a key pattern, got ${describeType(hint)}`);
-  }
+  const hint = hintOf(command, 'find');
   // The reply is serialised at once and nothing modifies the documents in between, so they need not be copies.
-  const documents = server.engine.findShared(db, collection, {
+  const documents = dataFor(context).findShared(db, collection, {
     filter: optionalDocument(command, 'filter') ?? {},
     projection: optionalDocument(command, 'projection'),
     sort: optionalDocument(command, 'sort'),
     skip: optionalNonNegative(command, 'skip'),
     limit: limit || undefined,
-    hint: hint as Document | string | undefined,
+    hint,
   });
   return cursorReply(context, `${db}.${collection}`, documents, {
     batchSize: optionalNonNegative(command, 'batchSize'),
@@ -78,46 +77,46 @@ const killCursors: CommandHandler = ({ command, server }) => {
   return { cursorsKilled, cursorsNotFound, cursorsAlive: [], cursorsUnknown: [] };
 };
 
-const count: CommandHandler = ({ command, db, server }) => {
+const count: CommandHandler = (context) => {
+  const { command, db } = context;
   const collection = collectionName(command);
   refuseOptions(command, ['collation'], 'count');
   const limit = optionalNumber(command, 'limit');
-  const n = server.engine.count(
+  const n = dataFor(context).count(
     db,
     collection,
     optionalDocument(command, 'query') ?? {},
     optionalNonNegative(command, 'skip'),
     limit === undefined ? undefined : Math.abs(limit),
+    hintOf(command, 'count'),
   );
   return { n };
 };
 
-const distinct: CommandHandler = ({ command, db, server }) => {
+const distinct: CommandHandler = (context) => {
+  const { command, db } = context;
   const collection = collectionName(command);
   refuseOptions(command, ['collation'], 'distinct');
   const key = command.key;
   if (typeof key !== 'string' || key.length === 0) {
     throw mongoError('TypeMismatch', `distinct: 'key' must be a field path string, got ${describeType(key)}`);
   }
-  return { values: server.engine.distinct(db, collection, key, optionalDocument(command, 'query') ?? {}) };
+  return { values: dataFor(context).distinct(db, collection, key, optionalDocument(command, 'query') ?? {}) };
 };
 
 const aggregate: CommandHandler = (context) => {
-  const { command, db, server } = context;
+  const { command, db } = context;
   // `aggregate: 1` runs a database-level pipeline (one that starts with a stage such as $documents).
   const collection = command.aggregate === 1 ? null : collectionName(command);
-  if (optionalBoolean(command, 'explain', false)) throw unsupported('explain (aggregate with explain: true)');
+  // The legacy form of explain: `aggregate` with `explain: true` answers as explain at queryPlanner verbosity.
+  if (optionalBoolean(command, 'explain', false)) return explainAggregate(context, command, 'queryPlanner');
   refuseOptions(command, UNSUPPORTED_AGGREGATE_OPTIONS, 'aggregate');
   const pipeline = requiredArray(command, 'pipeline');
   const cursorOptions = optionalDocument(command, 'cursor');
   if (!cursorOptions) {
     throw mongoError('FailedToParse', "aggregate: the 'cursor' option is required, except for aggregate with the explain argument");
   }
-  const hint = command.hint;
-  if (hint !== undefined && typeof hint !== 'string' && (typeof hint !== 'object' || hint === null)) {
-    throw mongoError('BadValue', `aggregate: 'hint' must be an index name or a key pattern, got ${describeType(hint)}`);
-  }
-  const documents = server.engine.aggregateShared(db, collection, pipeline, { hint: hint as Document | string | undefined });
+  const documents = dataFor(context).aggregateShared(db, collection, pipeline, { hint: hintOf(command, 'aggregate') });
   const namespace = collection === null ? `${db}.$cmd.aggregate` : `${db}.${collection}`;
   return cursorReply(context, namespace, documents, { batchSize: optionalNonNegative(cursorOptions, 'batchSize') });
 };
@@ -129,8 +128,5 @@ export const readCommands: Record<string, CommandHandler> = {
   count,
   distinct,
   aggregate,
-  explain: () => {
-    throw unsupported('explain');
-  },
 };
 

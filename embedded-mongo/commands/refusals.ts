@@ -26,14 +26,3 @@ export function refuseOptions(document: Document, options: readonly string[], wh
     }
   }
 }
-
-/** A standalone mongod answers any transaction field with IllegalOperation; the store is a standalone too. */
-export function refuseTransactions(command: Document): void {
-  if ('txnNumber' in command || 'startTransaction' in command || 'autocommit' in command) {
-    throw mongoError(
-      'IllegalOperation',
-      'Transaction numbers are only allowed on a replica set member or mongos. ' +
-        `The embedded store is a standalone server without transactions; ${USE_REAL_MONGODB} (a replica set).`,
-    );
-  }
-}

@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { MongoError, mongoError } from './errors';
-import { Index, type IndexEntry } from './indexes';
+import type { Index, IndexAccess, IndexEntry } from './indexes';
+import { OrderedKeys, type KeyEntry } from './orderedKeys';
 import type { Document } from './types';
 import { canonicalKey, formatValue } from './values';
 
@@ -15,6 +16,38 @@ export interface StoredRecord {
 export const ID_INDEX = { v: 2 as const, key: { _id: 1 }, name: '_id_' as const };
 
 /**
+ * Told of every change to stored documents, after it is made: the engine records older versions for transactions
+ * that still read them, and collects changes for the journal. `before` is absent for an insert, `after` for a delete.
+ */
+export interface ChangeObserver {
+  written(collection: Collection, before: StoredRecord | undefined, after: StoredRecord | undefined): void;
+  /** Called just before every document of the collection is removed at once. */
+  clearing(collection: Collection): void;
+}
+
+/** The `_id` index as the planner sees it: the primary map answers lookups, and ordered keys are built on demand. */
+class IdIndex implements IndexAccess {
+  readonly name = '_id_';
+  readonly key = { _id: 1 };
+  readonly fields = ['_id'];
+  readonly directions = [1 as const];
+  readonly unique = true;
+  readonly sparse = false;
+  readonly isPartial = false;
+  readonly multikey = false;
+  ordered: OrderedKeys | null = null;
+
+  entriesFor(doc: Document): IndexEntry[] {
+    const key = canonicalKey(doc._id);
+    return [{ key, firstKey: key, values: [doc._id] }];
+  }
+
+  lookup(values: unknown[]): Iterable<string> {
+    return values.map(canonicalKey);
+  }
+}
+
+/**
  * One collection: its documents keyed by the canonical form of `_id` (so ObjectId, Long and number ids all
  * look up by value), in insertion order, and its secondary indexes. Stored documents are never modified in
  * place: a write builds the new version, checks every unique index, and only then swaps it in, which is
@@ -23,12 +56,14 @@ export const ID_INDEX = { v: 2 as const, key: { _id: 1 }, name: '_id_' as const 
 export class Collection {
   private readonly records = new Map<string, StoredRecord>();
   readonly indexes: Index[] = [];
+  readonly idIndex = new IdIndex();
   private nextSeq = 0;
 
   constructor(
     readonly db: string,
     readonly name: string,
     readonly options: Document = {},
+    private readonly observer?: ChangeObserver,
   ) {}
 
   get namespace(): string {
@@ -50,6 +85,25 @@ export class Collection {
 
   findIndex(name: string): Index | undefined {
     return this.indexes.find((index) => index.name === name);
+  }
+
+  /** The `_id` index and then the secondary indexes, in creation order: what a query may use. */
+  accessPaths(): IndexAccess[] {
+    return [this.idIndex, ...this.indexes];
+  }
+
+  /** An index's keys in index order, built from the documents on first use and maintained by every write after. */
+  orderedKeys(access: IndexAccess): OrderedKeys {
+    if (access.ordered) return access.ordered;
+    const keys = new OrderedKeys(access.directions);
+    const entries: KeyEntry[] = [];
+    for (const record of this.records.values()) {
+      for (const entry of access.entriesFor(record.doc) ?? []) entries.push({ values: entry.values, seq: record.seq, id: record.id });
+    }
+    entries.sort((a, b) => keys.compare(a, b));
+    keys.load(entries);
+    access.ordered = keys;
+    return keys;
   }
 
   /** Builds MongoDB's duplicate key error for an index and the key that collided. */
@@ -79,34 +133,113 @@ export class Collection {
 
   /** Stores a new document (the caller's copy becomes stored data). Throws MongoError on any failure. */
   insert(doc: Document): StoredRecord {
-    if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
-    validateId(doc._id);
-    const id = canonicalKey(doc._id);
-    if (this.records.has(id)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: doc._id });
-    const entries = this.entriesFor(id, doc);
-    this.indexes.forEach((index, i) => index.add(id, entries[i]));
-    const record = { id, seq: this.nextSeq++, doc };
+    const prepared = withId(doc);
+    const id = canonicalKey(prepared._id);
+    if (this.records.has(id)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: prepared._id });
+    const entries = this.entriesFor(id, prepared);
+    const record = { id, seq: this.nextSeq++, doc: prepared };
+    this.indexes.forEach((index, i) => index.add(id, record.seq, entries[i]));
+    this.idIndex.ordered?.insert({ values: [prepared._id], seq: record.seq, id });
     this.records.set(id, record);
+    this.observer?.written(this, undefined, record);
     return record;
   }
 
   /** Replaces a stored document with its new version; `_id` is the same (update code checks that first). */
   replace(record: StoredRecord, doc: Document): void {
     const entries = this.entriesFor(record.id, doc);
-    for (const index of this.indexes) index.remove(record.id, index.entriesFor(record.doc));
-    this.indexes.forEach((index, i) => index.add(record.id, entries[i]));
-    this.records.set(record.id, { ...record, doc });
+    for (const index of this.indexes) index.remove(record.id, record.seq, index.entriesFor(record.doc));
+    this.indexes.forEach((index, i) => index.add(record.id, record.seq, entries[i]));
+    const next = { ...record, doc };
+    this.records.set(record.id, next);
+    this.observer?.written(this, record, next);
   }
 
   remove(record: StoredRecord): void {
-    for (const index of this.indexes) index.remove(record.id, index.entriesFor(record.doc));
+    for (const index of this.indexes) index.remove(record.id, record.seq, index.entriesFor(record.doc));
+    this.idIndex.ordered?.remove({ values: [record.doc._id], seq: record.seq, id: record.id });
     this.records.delete(record.id);
+    this.observer?.written(this, record, undefined);
   }
 
   /** Removes every document at once, cheaper than removing them one by one from every index. */
   clear(): void {
+    this.observer?.clearing(this);
     this.records.clear();
     for (const index of this.indexes) index.clear();
+    this.idIndex.ordered = null;
+  }
+
+  /**
+   * Applies many document changes as one: each id gets its new version, or is removed for null. Uniqueness is
+   * checked against the final state (so two documents may swap unique keys), and when any check fails nothing is
+   * changed. A transaction's commit and the replay of a journal record go through here.
+   */
+  applyChanges(changes: ReadonlyMap<string, Document | null>): void {
+    if (this.onlyNew(changes)) {
+      this.insertAll(changes.values());
+      return;
+    }
+    const before = new Map<string, StoredRecord>();
+    for (const id of changes.keys()) {
+      const record = this.records.get(id);
+      if (!record) continue;
+      before.set(id, record);
+      for (const index of this.indexes) index.remove(id, record.seq, index.entriesFor(record.doc));
+    }
+    const seqBefore = this.nextSeq;
+    const added: { id: string; seq: number; entries: (IndexEntry[] | null)[] }[] = [];
+    try {
+      for (const [id, doc] of changes) {
+        if (doc === null) continue;
+        validateId(doc._id);
+        if (canonicalKey(doc._id) !== id) throw mongoError('InternalError', `a change keyed ${id} carries _id ${formatValue(doc._id)}`);
+        const entries = this.entriesFor(id, doc);
+        const seq = before.get(id)?.seq ?? this.nextSeq++;
+        this.indexes.forEach((index, i) => index.add(id, seq, entries[i]));
+        added.push({ id, seq, entries });
+      }
+    } catch (error) {
+      for (const { id, seq, entries } of added) this.indexes.forEach((index, i) => index.remove(id, seq, entries[i]));
+      for (const [id, record] of before) for (const index of this.indexes) index.add(id, record.seq, index.entriesFor(record.doc));
+      this.nextSeq = seqBefore;
+      throw error;
+    }
+    let position = 0;
+    for (const [id, doc] of changes) {
+      const old = before.get(id);
+      if (doc === null) {
+        if (!old) continue;
+        this.idIndex.ordered?.remove({ values: [old.doc._id], seq: old.seq, id });
+        this.records.delete(id);
+        this.observer?.written(this, old, undefined);
+        continue;
+      }
+      const record = { id, seq: added[position++].seq, doc };
+      if (!old) this.idIndex.ordered?.insert({ values: [doc._id], seq: record.seq, id });
+      this.records.set(id, record);
+      this.observer?.written(this, old, record);
+    }
+  }
+
+  /** Whether every change inserts a document the collection does not hold (a bulk insert being replayed, say). */
+  private onlyNew(changes: ReadonlyMap<string, Document | null>): boolean {
+    for (const [id, doc] of changes) if (doc === null || this.records.has(id)) return false;
+    return true;
+  }
+
+  /**
+   * Inserts new documents one by one, which for documents the collection does not hold is the same as applying them
+   * at once, and cheaper; when one fails, those already inserted are removed again.
+   */
+  private insertAll(docs: Iterable<Document | null>): void {
+    const inserted: StoredRecord[] = [];
+    try {
+      for (const doc of docs) inserted.push(this.insert(doc as Document));
+    } catch (error) {
+      for (const record of inserted.reverse()) this.remove(record);
+      throw error;
+    }
   }
 
   /** Adds an index, building it over the existing documents; fails with 11000 when they hold duplicates. */
@@ -118,12 +251,12 @@ export class Collection {
         // Undo the partial build so that the failed index leaves no trace.
         for (const built of this.records.values()) {
           if (built === record) break;
-          index.remove(built.id, index.entriesFor(built.doc));
+          index.remove(built.id, built.seq, index.entriesFor(built.doc));
         }
         const error = this.duplicateKeyError(index.name, index.key, index.keyValue(conflict));
         throw new MongoError(error.code, error.codeName, `Index build failed: ${error.message}`, error.extra);
       }
-      index.add(record.id, entries);
+      index.add(record.id, record.seq, entries);
     }
     this.indexes.push(index);
   }
@@ -131,6 +264,13 @@ export class Collection {
   dropIndex(index: Index): void {
     this.indexes.splice(this.indexes.indexOf(index), 1);
   }
+}
+
+/** The document with an `_id`: its own, checked, or a new ObjectId placed first, as mongod does. */
+export function withId(doc: Document): Document {
+  const prepared = doc._id === undefined ? { _id: new ObjectId(), ...doc } : doc;
+  validateId(prepared._id);
+  return prepared;
 }
 
 /** MongoDB refuses arrays, regular expressions and undefined as `_id`. */

@@ -1,33 +1,21 @@
 import { BSON } from 'bson';
-import { flatten, resolve } from 'mingo/util';
-import { runPipeline, validatePipeline } from './aggregate';
+import { ChangeLog, type ChangeOp } from './changes';
 import { deepClone } from './clone';
-import { Collection, ID_INDEX, type StoredRecord } from './collection';
-import { MongoError, mongoError } from './errors';
+import { Collection, ID_INDEX, withId, type ChangeObserver, type StoredRecord } from './collection';
+import { mongoError } from './errors';
+import { History } from './history';
 import { Index } from './indexes';
-import { matchRecords, resolveHint, type PlanStats } from './planner';
-import { projectionKeepsInputIntact } from './copies';
-import { compileFilter, projectDocuments } from './query';
-import { sortDocuments } from './sort';
+import { Operations, type PlanRecorder } from './operations';
+import type { PlanReport, PlanStats } from './planner';
+import { compileFilter } from './query';
+import { Transaction, type NamespaceChanges, type TransactionHost } from './transaction';
 import type {
-  AggregateOptions, CollectionInfo, CreateIndexesResult, DatabaseInfo, DeleteResult, DeleteStatement, Document, FindAndModifyOptions,
-  FindAndModifyResult, FindOptions, IndexInfo, IndexSpec, InsertResult, StorageEngine, UpdateResult, UpdateStatement,
-  WriteError,
+  AggregateOptions, CollectionInfo, CreateIndexesResult, DatabaseInfo, DataOperations, DeleteResult, DeleteStatement,
+  Document, EngineTransaction, Explainer, FindAndModifyOptions, FindAndModifyResult, FindOptions, IndexInfo, IndexSpec,
+  InsertResult, StorageEngine, UpdateResult, UpdateStatement,
 } from './types';
-import { applyUpdate, buildUpsert, updateKind } from './update';
-import { canonicalKey, compareValues } from './values';
-
-/** Turns any failure of one write into MongoDB's `writeErrors[i]` shape. */
-function writeError(index: number, error: unknown): WriteError {
-  if (error instanceof MongoError) {
-    const result: WriteError = { index, code: error.code, codeName: error.codeName, errmsg: error.message };
-    if (error.extra.keyPattern) result.keyPattern = error.extra.keyPattern as Document;
-    if (error.extra.keyValue) result.keyValue = error.extra.keyValue as Document;
-    return result;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { index, code: 1, codeName: 'InternalError', errmsg: message };
-}
+import { canonicalKey } from './values';
+import { LockTable, WriteBlocked, type Workspace } from './workspace';
 
 function validateName(kind: 'database' | 'collection', name: string): void {
   const invalid = kind === 'database' ? /[/\\. "$\0]/ : /[$\0]/;
@@ -36,40 +24,135 @@ function validateName(kind: 'database' | 'collection', name: string): void {
   }
 }
 
-function nonNegative(name: string, value: number | undefined): number {
-  const n = Number(value ?? 0);
-  if (!Number.isFinite(n) || n < 0) throw mongoError('BadValue', `${name} must be a non-negative number, got ${String(value)}`);
-  return n;
+/** One collection as a snapshot holds it: its definition and its documents in natural order. */
+export interface CollectionState {
+  db: string;
+  name: string;
+  options: Document;
+  indexes: IndexInfo[];
+  docs: Document[];
 }
 
 /**
  * The in-memory storage engine. Databases hold collections; a database exists while it has at least one
  * collection, as in MongoDB. Every method runs to completion synchronously, so a command never observes
  * another half done.
+ *
+ * Transactions: the engine keeps a logical clock that advances with every document change. A transaction reads
+ * as of the clock at its start; while any transaction is open, the engine keeps the older versions of changed
+ * documents (History) and the locks transactions hold (LockTable). Writes outside transactions wait for a
+ * transaction that holds what they touch (WriteBlocked), as mongod's do.
  */
-export class MemoryEngine implements StorageEngine {
+export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHost {
   private readonly databases = new Map<string, Map<string, Collection>>();
 
   /** How the most recent query found its documents: which index, and how many documents it examined. */
   readonly lastPlan: PlanStats = { index: null, docsExamined: 0 };
+  lastReport: PlanReport | null = null;
 
-  private collection(db: string, name: string): Collection | undefined {
+  readonly history = new History();
+  readonly locks = new LockTable();
+  private readonly open = new Set<Transaction>();
+  private clock = 0;
+  /** Set by the durability layer: every change is then also collected for the journal. */
+  private changeLog: ChangeLog | null = null;
+
+  private readonly observer: ChangeObserver = {
+    written: (collection, before, after) => {
+      this.clock++;
+      const record = (after ?? before) as StoredRecord;
+      if (this.open.size > 0) this.history.record(collection.namespace, record.id, before ?? null, this.clock);
+      if (this.changeLog) {
+        if (after) this.changeLog.put(collection.db, collection.name, after.doc);
+        else this.changeLog.delete(collection.db, collection.name, record.doc._id);
+      }
+    },
+    clearing: (collection) => {
+      this.clock++;
+      if (this.open.size > 0) for (const record of collection.scan()) this.history.record(collection.namespace, record.id, record, this.clock);
+      this.changeLog?.add({ op: 'clear', db: collection.db, coll: collection.name });
+    },
+  };
+
+  /** Writes outside transactions: straight to the collections, waiting for transactions that hold what they touch. */
+  private readonly committedWorkspace: Workspace = {
+    source: (db, name) => this.collection(db, name),
+    insert: (db, name, doc) => {
+      const collection = this.collection(db, name) ?? this.ensureCollection(db, name).collection;
+      if (this.locks.empty) return collection.insert(doc);
+      const prepared = withId(doc);
+      this.waitIfHeld(collection, canonicalKey(prepared._id), prepared);
+      return collection.insert(prepared);
+    },
+    replace: (db, name, record, doc) => {
+      const collection = this.collection(db, name) as Collection;
+      if (!this.locks.empty) this.waitIfHeld(collection, record.id, doc);
+      collection.replace(record, doc);
+    },
+    remove: (db, name, record) => {
+      const collection = this.collection(db, name) as Collection;
+      if (!this.locks.empty) this.waitIfHeld(collection, record.id, null);
+      collection.remove(record);
+    },
+    checkWritable: (db, name, writes) => {
+      const collection = this.collection(db, name);
+      if (this.locks.empty || !collection) return;
+      for (const { id, next } of writes) this.waitIfHeld(collection, id, next);
+    },
+    removeAll: (db, name, count) => {
+      const collection = this.collection(db, name);
+      if (!collection || count !== collection.size) return false;
+      collection.clear();
+      return true;
+    },
+  };
+
+  private readonly committed = new Operations(this.committedWorkspace, this);
+
+  collection(db: string, name: string): Collection | undefined {
     return this.databases.get(db)?.get(name);
   }
 
-  private ensureCollection(db: string, name: string): { collection: Collection; created: boolean } {
-    const existing = this.collection(db, name);
-    if (existing) return { collection: existing, created: false };
+  validateNames(db: string, name: string): void {
     validateName('database', db);
     validateName('collection', name);
+  }
+
+  private ensureCollection(db: string, name: string, options: Document = {}): { collection: Collection; created: boolean } {
+    const existing = this.collection(db, name);
+    if (existing) return { collection: existing, created: false };
+    this.validateNames(db, name);
     let collections = this.databases.get(db);
     if (!collections) {
       collections = new Map();
       this.databases.set(db, collections);
     }
-    const collection = new Collection(db, name);
+    const collection = new Collection(db, name, options, this.observer);
     collections.set(name, collection);
+    this.changeLog?.add({ op: 'create', db, coll: name, options });
     return { collection, created: true };
+  }
+
+  /** Throws WriteBlocked when an open transaction holds the document or one of the unique keys of its new version. */
+  private waitIfHeld(collection: Collection, id: string, next: Document | null): void {
+    const namespace = collection.namespace;
+    const holder = this.locks.holder(LockTable.documentKey(namespace, id));
+    if (holder) throw new WriteBlocked(holder.finished);
+    if (next === null) return;
+    for (const index of collection.indexes) {
+      if (!index.unique) continue;
+      for (const entry of index.entriesFor(next) ?? []) {
+        const keyHolder = this.locks.holder(LockTable.uniqueKey(namespace, index.name, entry.key));
+        if (keyHolder) throw new WriteBlocked(keyHolder.finished);
+      }
+    }
+  }
+
+  /** Aborts the open transactions that read or wrote a namespace a catalog change is about to change under them. */
+  private abortTransactionsOn(touches: (namespace: string) => boolean): void {
+    for (const transaction of [...this.open]) {
+      if ([...transaction.touched].some(touches)) transaction.abort();
+    }
   }
 
   listDatabases(): DatabaseInfo[] {
@@ -83,7 +166,11 @@ export class MemoryEngine implements StorageEngine {
   }
 
   dropDatabase(db: string): void {
+    if (!this.databases.has(db)) return;
+    this.abortTransactionsOn((namespace) => namespace.startsWith(`${db}.`));
+    for (const name of this.databases.get(db)?.keys() ?? []) this.history.dropNamespace(`${db}.${name}`);
     this.databases.delete(db);
+    this.changeLog?.add({ op: 'dropDatabase', db });
   }
 
   listCollections(db: string, filter?: Document): CollectionInfo[] {
@@ -105,8 +192,13 @@ export class MemoryEngine implements StorageEngine {
 
   dropCollection(db: string, collection: string): boolean {
     const collections = this.databases.get(db);
-    if (!collections?.delete(collection)) return false;
+    if (!collections?.has(collection)) return false;
+    const namespace = `${db}.${collection}`;
+    this.abortTransactionsOn((touched) => touched === namespace);
+    collections.delete(collection);
+    this.history.dropNamespace(namespace);
     if (collections.size === 0) this.databases.delete(db);
+    this.changeLog?.add({ op: 'drop', db, coll: collection });
     return true;
   }
 
@@ -119,6 +211,8 @@ export class MemoryEngine implements StorageEngine {
     try {
       for (const index of requested) {
         if (this.indexAlreadyExists(collection, index)) continue;
+        // Open transactions checked their writes against the old indexes; they are aborted rather than trusted.
+        if (added.length === 0) this.abortTransactionsOn((touched) => touched === collection.namespace);
         collection.addIndex(index);
         added.push(index);
       }
@@ -127,6 +221,7 @@ export class MemoryEngine implements StorageEngine {
       if (created) this.dropCollection(db, name);
       throw error;
     }
+    if (added.length > 0) this.changeLog?.add({ op: 'createIndexes', db, coll: name, indexes: added.map((index) => index.info) });
     const result: CreateIndexesResult = { createdCollectionAutomatically: created, numIndexesBefore: before, numIndexesAfter: collection.indexes.length + 1 };
     if (added.length === 0) result.note = 'all indexes already exist';
     return result;
@@ -164,227 +259,113 @@ export class MemoryEngine implements StorageEngine {
     const collection = this.collection(db, name);
     if (!collection) throw mongoError('NamespaceNotFound', `ns not found ${db}.${name}`);
     const nIndexesWas = collection.indexes.length + 1;
-    if (index === '*') {
-      for (const existing of [...collection.indexes]) collection.dropIndex(existing);
-      return { nIndexesWas };
-    }
-    const targets = (Array.isArray(index) ? index : [index]).map((wanted) => {
-      if (typeof wanted === 'string') {
-        if (wanted === '_id_') throw mongoError('InvalidOptions', 'cannot drop _id index');
-        const found = collection.findIndex(wanted);
-        if (!found) throw mongoError('IndexNotFound', `index not found with name [${wanted}]`);
-        return found;
-      }
-      if (canonicalKey(wanted) === canonicalKey({ _id: 1 })) throw mongoError('InvalidOptions', 'cannot drop _id index');
-      const found = collection.indexes.find((existing) => canonicalKey(existing.key) === canonicalKey(wanted));
-      if (!found) throw mongoError('IndexNotFound', `can't find index with key: ${JSON.stringify(wanted)}`);
-      return found;
-    });
+    const targets =
+      index === '*'
+        ? [...collection.indexes]
+        : (Array.isArray(index) ? index : [index]).map((wanted) => {
+            if (typeof wanted === 'string') {
+              if (wanted === '_id_') throw mongoError('InvalidOptions', 'cannot drop _id index');
+              const found = collection.findIndex(wanted);
+              if (!found) throw mongoError('IndexNotFound', `index not found with name [${wanted}]`);
+              return found;
+            }
+            if (canonicalKey(wanted) === canonicalKey({ _id: 1 })) throw mongoError('InvalidOptions', 'cannot drop _id index');
+            const found = collection.indexes.find((existing) => canonicalKey(existing.key) === canonicalKey(wanted));
+            if (!found) throw mongoError('IndexNotFound', `can't find index with key: ${JSON.stringify(wanted)}`);
+            return found;
+          });
+    if (targets.length > 0) this.abortTransactionsOn((touched) => touched === collection.namespace);
     for (const target of targets) collection.dropIndex(target);
+    if (targets.length > 0) this.changeLog?.add({ op: 'dropIndexes', db, coll: name, names: targets.map((target) => target.name) });
     return { nIndexesWas };
   }
 
-  insert(db: string, name: string, documents: Document[], ordered: boolean, handOver = false): InsertResult {
-    const result: InsertResult = { n: 0, writeErrors: [] };
-    if (documents.length === 0) return result;
-    const { collection } = this.ensureCollection(db, name);
-    for (let i = 0; i < documents.length; i++) {
-      try {
-        collection.insert(handOver ? documents[i] : deepClone(documents[i]));
-        result.n++;
-      } catch (error) {
-        result.writeErrors.push(writeError(i, error));
-        if (ordered) break;
+  beginTransaction(): EngineTransaction {
+    const transaction = new Transaction(this, this.clock);
+    this.open.add(transaction);
+    return transaction;
+  }
+
+  /** How many transactions are open (for serverStatus and tests). */
+  get openTransactions(): number {
+    return this.open.size;
+  }
+
+  ended(transaction: Transaction): void {
+    this.open.delete(transaction);
+    if (this.open.size === 0) this.history.clear();
+    else this.history.prune(Math.min(...[...this.open].map((open) => open.readTs)));
+  }
+
+  /**
+   * Applies a committed transaction: each collection's changes at once (uniqueness checked on the final state), and
+   * when one collection fails, the collections already changed are put back, so the commit is all or nothing.
+   */
+  applyTransaction(changes: NamespaceChanges[]): void {
+    const applied: { collection: Collection; undo: Map<string, Document | null>; created: boolean }[] = [];
+    try {
+      for (const { db, name, changes: byId } of changes) {
+        const { collection, created } = this.ensureCollection(db, name);
+        const undo = new Map<string, Document | null>();
+        for (const id of byId.keys()) undo.set(id, collection.get(id)?.doc ?? null);
+        applied.push({ collection, undo, created });
+        collection.applyChanges(byId);
       }
+    } catch (error) {
+      for (const { collection, undo, created } of applied.reverse()) {
+        collection.applyChanges(undo);
+        if (created) this.dropCollection(collection.db, collection.name);
+      }
+      throw error;
     }
-    return result;
+  }
+
+  operations(transaction?: EngineTransaction): DataOperations & Explainer {
+    if (!transaction) return this.committed;
+    if (!(transaction instanceof Transaction) || !this.open.has(transaction)) {
+      throw mongoError('NoSuchTransaction', 'Transaction is not open in this engine.');
+    }
+    return new Operations(transaction, this);
+  }
+
+  insert(db: string, name: string, documents: Document[], ordered: boolean, handOver = false): InsertResult {
+    return this.committed.insert(db, name, documents, ordered, handOver);
   }
 
   update(db: string, name: string, updates: UpdateStatement[], ordered: boolean): UpdateResult {
-    const result: UpdateResult = { n: 0, nModified: 0, upserted: [], writeErrors: [] };
-    for (let i = 0; i < updates.length; i++) {
-      try {
-        this.updateOne(db, name, updates[i], i, result);
-      } catch (error) {
-        result.writeErrors.push(writeError(i, error));
-        if (ordered) break;
-      }
-    }
-    return result;
-  }
-
-  private updateOne(db: string, name: string, statement: UpdateStatement, position: number, result: UpdateResult): void {
-    const kind = updateKind(statement.u);
-    if (statement.multi && kind === 'replacement') {
-      throw mongoError('FailedToParse', 'multi update is not supported for replacement-style update');
-    }
-    const query = statement.q ?? {};
-    const context = { query, arrayFilters: statement.arrayFilters };
-    const compiled = compileFilter(query);
-    const existing = this.collection(db, name);
-    const matched = existing ? matchRecords(existing, query, compiled, this.lastPlan, { limit: statement.multi ? undefined : 1 }) : [];
-    if (existing && matched.length > 0) {
-      for (const record of matched) {
-        const next = applyUpdate(record.doc, statement.u, context);
-        const changed = canonicalKey(next) !== canonicalKey(record.doc);
-        if (changed) existing.replace(record, next);
-        result.n++;
-        if (changed) result.nModified++;
-      }
-      return;
-    }
-    if (!statement.upsert) return;
-    const doc = buildUpsert(statement.u, context);
-    this.ensureCollection(db, name).collection.insert(doc);
-    result.n++;
-    result.upserted.push({ index: position, _id: deepClone(doc._id) });
+    return this.committed.update(db, name, updates, ordered);
   }
 
   delete(db: string, name: string, deletes: DeleteStatement[], ordered: boolean): DeleteResult {
-    const result: DeleteResult = { n: 0, writeErrors: [] };
-    const collection = this.collection(db, name);
-    for (let i = 0; i < deletes.length; i++) {
-      try {
-        const { q = {}, limit } = deletes[i];
-        if (limit !== 0 && limit !== 1) throw mongoError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
-        const compiled = compileFilter(q);
-        if (!collection) continue;
-        const matched = matchRecords(collection, q, compiled, this.lastPlan, { limit: limit === 1 ? 1 : undefined });
-        if (matched.length === collection.size) collection.clear();
-        else for (const record of matched) collection.remove(record);
-        result.n += matched.length;
-      } catch (error) {
-        result.writeErrors.push(writeError(i, error));
-        if (ordered) break;
-      }
-    }
-    return result;
-  }
-
-  /** Matching records in result order: natural order, or sorted; skip and limit applied. */
-  private select(collection: Collection, filter: Document, options: { sort?: Document; skip?: number; limit?: number; hint?: Document | string }): StoredRecord[] {
-    const compiled = compileFilter(filter);
-    const skip = nonNegative('skip', options.skip);
-    const limit = Math.abs(Number(options.limit ?? 0));
-    const sorting = options.sort !== undefined && Object.keys(options.sort).length > 0;
-    // Without a sort the scan can stop as soon as it has enough documents.
-    const stopAfter = !sorting && limit > 0 ? skip + limit : undefined;
-    let records = matchRecords(collection, filter, compiled, this.lastPlan, { hint: options.hint, limit: stopAfter });
-    if (sorting) {
-      const byDoc = new Map(records.map((r) => [r.doc, r]));
-      records = sortDocuments(records.map((r) => r.doc), options.sort as Document).map((doc) => byDoc.get(doc) as StoredRecord);
-    }
-    return records.slice(skip, limit > 0 ? skip + limit : undefined);
+    return this.committed.delete(db, name, deletes, ordered);
   }
 
   find(db: string, name: string, options: FindOptions): Document[] {
-    return this.findShared(db, name, options).map(deepClone);
+    return this.committed.find(db, name, options);
   }
 
   findShared(db: string, name: string, options: FindOptions): Document[] {
-    const collection = this.collection(db, name);
-    const filter = options.filter ?? {};
-    if (!collection) {
-      compileFilter(filter);
-      this.lastPlan.index = null;
-      this.lastPlan.docsExamined = 0;
-      return [];
-    }
-    const docs = this.select(collection, filter, options).map((r) => r.doc);
-    const { projection } = options;
-    // Most projections build new documents; the few that edit their input get copies to edit.
-    const intact = !projection || projectionKeepsInputIntact(projection);
-    return projectDocuments(intact ? docs : docs.map(deepClone), projection);
+    return this.committed.findShared(db, name, options);
   }
 
-  count(db: string, name: string, query: Document = {}, skip?: number, limit?: number): number {
-    const collection = this.collection(db, name);
-    if (!collection) {
-      compileFilter(query);
-      return 0;
-    }
-    return this.select(collection, query, { skip, limit }).length;
+  count(db: string, name: string, query: Document = {}, skip?: number, limit?: number, hint?: Document | string): number {
+    return this.committed.count(db, name, query, skip, limit, hint);
   }
 
   distinct(db: string, name: string, key: string, query: Document = {}): unknown[] {
-    if (typeof key !== 'string' || key.length === 0) throw mongoError('BadValue', `distinct needs a field name as 'key', got ${JSON.stringify(key)}`);
-    const collection = this.collection(db, name);
-    if (!collection) {
-      compileFilter(query);
-      return [];
-    }
-    const seen = new Map<string, unknown>();
-    for (const record of this.select(collection, query, {})) {
-      const value = resolve(record.doc, key, { unwrapArray: true });
-      if (value === undefined) continue;
-      const values = Array.isArray(value) ? flatten(value, key.split('.').length - 1) : [value];
-      for (const v of values) {
-        const canonical = canonicalKey(v);
-        if (!seen.has(canonical)) seen.set(canonical, v);
-      }
-    }
-    return [...seen.values()].sort(compareValues).map(deepClone);
+    return this.committed.distinct(db, name, key, query);
   }
 
   aggregate(db: string, name: string | null, pipeline: Document[], options: AggregateOptions = {}): Document[] {
-    return this.aggregateShared(db, name, pipeline, options).map(deepClone);
+    return this.committed.aggregate(db, name, pipeline, options);
   }
 
   aggregateShared(db: string, name: string | null, pipeline: Document[], options: AggregateOptions = {}): Document[] {
-    validatePipeline(pipeline);
-    const readCollection = (other: string, copy: boolean) => {
-      const docs = [...(this.collection(db, other)?.scan() ?? [])].map((r) => r.doc);
-      return copy ? docs.map(deepClone) : docs;
-    };
-    const collection = name === null ? undefined : this.collection(db, name);
-    if (!collection) return runPipeline([], pipeline, readCollection);
-    // A leading $match is answered like a find, so that it can use the _id index and secondary indexes.
-    let stages = pipeline;
-    let records: StoredRecord[];
-    const first = stages[0];
-    if (first && '$match' in first) {
-      const filter = (first.$match ?? {}) as Document;
-      records = matchRecords(collection, filter, compileFilter(filter), this.lastPlan, { hint: options.hint });
-      stages = stages.slice(1);
-    } else {
-      // Without a $match every document is read anyway; the hint is still checked, as mongod does.
-      if (options.hint !== undefined) resolveHint(collection, options.hint);
-      records = [...collection.scan()];
-      this.lastPlan.index = null;
-      this.lastPlan.docsExamined = records.length;
-    }
-    return runPipeline(records.map((r) => r.doc), stages, readCollection);
+    return this.committed.aggregateShared(db, name, pipeline, options);
   }
 
   findAndModify(db: string, name: string, options: FindAndModifyOptions): FindAndModifyResult {
-    const { remove = false, update, upsert = false } = options;
-    if (remove && update !== undefined) throw mongoError('FailedToParse', 'Cannot specify both an update and remove=true');
-    if (!remove && update === undefined) throw mongoError('FailedToParse', 'Either an update or remove=true must be specified');
-    if (remove && upsert) throw mongoError('FailedToParse', 'Cannot specify both upsert=true and remove=true');
-    if (remove && options.new) throw mongoError('FailedToParse', 'Cannot specify both new=true and remove=true; remove always returns the deleted document');
-    if (update !== undefined) updateKind(update);
-    const query = options.query ?? {};
-    const collection = this.collection(db, name);
-    const [record] = collection ? this.select(collection, query, { sort: options.sort, limit: 1 }) : [];
-    const project = (doc: Document | null) => (doc === null ? null : projectDocuments([deepClone(doc)], options.fields)[0]);
-    if (remove) {
-      if (!record || !collection) return { value: null, lastErrorObject: { n: 0, updatedExisting: false } };
-      collection.remove(record);
-      return { value: project(record.doc), lastErrorObject: { n: 1, updatedExisting: false } };
-    }
-    const context = { query, arrayFilters: options.arrayFilters };
-    if (record && collection) {
-      const next = applyUpdate(record.doc, update as Document | Document[], context);
-      if (canonicalKey(next) !== canonicalKey(record.doc)) collection.replace(record, next);
-      return { value: project(options.new ? next : record.doc), lastErrorObject: { n: 1, updatedExisting: true } };
-    }
-    if (!upsert) return { value: null, lastErrorObject: { n: 0, updatedExisting: false } };
-    const doc = buildUpsert(update as Document | Document[], context);
-    this.ensureCollection(db, name).collection.insert(doc);
-    return {
-      value: options.new ? project(doc) : null,
-      lastErrorObject: { n: 1, updatedExisting: false, upserted: deepClone(doc._id) },
-    };
+    return this.committed.findAndModify(db, name, options);
   }
 
   stats(db?: string): { collections: number; objects: number; indexes: number } {
@@ -398,5 +379,106 @@ export class MemoryEngine implements StorageEngine {
       }
     }
     return totals;
+  }
+
+  /** Starts collecting every change for the journal; returns the log the durability layer takes them from. */
+  captureChanges(): ChangeLog {
+    this.changeLog ??= new ChangeLog();
+    return this.changeLog;
+  }
+
+  /**
+   * Every collection with its definition and documents, as of now. Stored documents are never modified in place, so
+   * the lists stay valid while later writes go on, and a snapshot can be written from them at leisure.
+   */
+  captureState(): CollectionState[] {
+    const state: CollectionState[] = [];
+    for (const collections of this.databases.values()) {
+      for (const collection of collections.values()) {
+        state.push({
+          db: collection.db,
+          name: collection.name,
+          options: collection.options,
+          indexes: collection.indexes.map((index) => index.info),
+          docs: Array.from(collection.scan(), (record) => record.doc),
+        });
+      }
+    }
+    return state;
+  }
+
+  /** Creates a collection with its indexes while loading a snapshot. */
+  restoreCollection(db: string, name: string, options: Document, indexes: IndexInfo[]): void {
+    this.ensureCollection(db, name, options);
+    if (indexes.length > 0) this.createIndexes(db, name, indexes as IndexSpec[]);
+  }
+
+  /** Adds documents, in natural order, while loading a snapshot. */
+  restoreDocuments(db: string, name: string, docs: Document[]): void {
+    const collection = this.collection(db, name);
+    if (!collection) throw mongoError('InternalError', `snapshot documents for ${db}.${name} come before its collection`);
+    for (const doc of docs) collection.insert(doc);
+  }
+
+  /**
+   * Replays one journal record. Document changes are gathered per collection and applied with applyChanges, so a
+   * transaction's record is applied all at once, exactly as its commit was; catalog changes apply in order between.
+   */
+  replay(ops: ChangeOp[]): void {
+    const pending = new Map<string, NamespaceChanges>();
+    const flush = () => {
+      for (const { db, name, changes } of pending.values()) this.ensureCollection(db, name).collection.applyChanges(changes);
+      pending.clear();
+    };
+    const changesOf = (db: string, name: string) => {
+      const key = `${db}.${name}`;
+      let entry = pending.get(key);
+      if (!entry) {
+        entry = { db, name, changes: new Map() };
+        pending.set(key, entry);
+      }
+      return entry.changes;
+    };
+    for (const op of ops) {
+      switch (op.op) {
+        case 'put': {
+          const changes = changesOf(op.db, op.coll);
+          for (const doc of op.docs) changes.set(canonicalKey(doc._id), doc);
+          break;
+        }
+        case 'delete': {
+          const changes = changesOf(op.db, op.coll);
+          for (const id of op.ids) changes.set(canonicalKey(id), null);
+          break;
+        }
+        default:
+          flush();
+          this.replayCatalog(op);
+      }
+    }
+    flush();
+  }
+
+  private replayCatalog(op: Exclude<ChangeOp, { op: 'put' | 'delete' }>): void {
+    switch (op.op) {
+      case 'clear':
+        this.collection(op.db, op.coll)?.clear();
+        return;
+      case 'create':
+        this.ensureCollection(op.db, op.coll, op.options);
+        return;
+      case 'drop':
+        this.dropCollection(op.db, op.coll);
+        return;
+      case 'dropDatabase':
+        this.dropDatabase(op.db);
+        return;
+      case 'createIndexes':
+        this.createIndexes(op.db, op.coll, op.indexes as IndexSpec[]);
+        return;
+      case 'dropIndexes':
+        this.dropIndexes(op.db, op.coll, op.names);
+        return;
+    }
   }
 }

@@ -29,6 +29,13 @@ export const ErrorCode = {
   NamespaceExists: { code: 48, codeName: 'NamespaceExists' },
   CommandNotFound: { code: 59, codeName: 'CommandNotFound' },
   ImmutableField: { code: 66, codeName: 'ImmutableField' },
+  WriteConflict: { code: 112, codeName: 'WriteConflict' },
+  ConflictingOperationInProgress: { code: 117, codeName: 'ConflictingOperationInProgress' },
+  IncompleteTransactionHistory: { code: 217, codeName: 'IncompleteTransactionHistory' },
+  TransactionTooOld: { code: 225, codeName: 'TransactionTooOld' },
+  NoSuchTransaction: { code: 251, codeName: 'NoSuchTransaction' },
+  TransactionCommitted: { code: 256, codeName: 'TransactionCommitted' },
+  OperationNotSupportedInTransaction: { code: 263, codeName: 'OperationNotSupportedInTransaction' },
   InvalidOptions: { code: 72, codeName: 'InvalidOptions' },
   IndexOptionsConflict: { code: 85, codeName: 'IndexOptionsConflict' },
   IndexKeySpecsConflict: { code: 86, codeName: 'IndexKeySpecsConflict' },
@@ -45,4 +52,12 @@ export function mongoError(
 ): MongoError {
   const { code, codeName } = ErrorCode[kind];
   return new MongoError(code, codeName, message, extra);
+}
+
+/** mongod's message for a write conflict inside a transaction, which the driver retries (TransientTransactionError). */
+export function writeConflict(detail: string): MongoError {
+  return mongoError(
+    'WriteConflict',
+    `Caused by :: Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction. (${detail})`,
+  );
 }

@@ -1,12 +1,13 @@
 import { flatten, resolve } from 'mingo/util';
 import { mongoError } from './errors';
+import { OrderedKeys } from './orderedKeys';
 import { compileFilter, USE_REAL_MONGODB, type CompiledFilter } from './query';
 import type { Document, IndexInfo, IndexSpec } from './types';
 import { canonicalKey } from './values';
 
 /** One key a document contributes to an index; multikey (array) fields contribute one per element. */
 export interface IndexEntry {
-  /** Canonical key of the whole key tuple: what uniqueness is decided on. */
+  /** Canonical key of the whole key tuple: what uniqueness is decided on (for a non-unique compound index, unused). */
   key: string;
   /** Canonical key of the first field alone: what equality and `$in` lookups on that field use. */
   firstKey: string;
@@ -33,28 +34,60 @@ export function defaultIndexName(key: Document): string {
 }
 
 /**
- * A secondary index: a map from each key a document produces to the ids of the documents that produce it,
- * used both to enforce uniqueness and to answer equality lookups on the index's first field.
+ * What the planner needs of an index, the `_id` index included: its shape, equality lookups on its first field,
+ * and its keys in order (built on first use, see Collection.orderedKeys).
  */
-export class Index {
+export interface IndexAccess {
+  readonly name: string;
+  readonly key: Document;
+  readonly fields: readonly string[];
+  readonly directions: readonly (1 | -1)[];
+  readonly unique: boolean;
+  readonly sparse: boolean;
+  /** A partial index holds only the documents its filter selects. */
+  readonly isPartial: boolean;
+  /** Some document produced more than one key (an array value), so index order is not sort order. */
+  readonly multikey: boolean;
+  /** The keys in index order, once built; kept up to date by every write from then on. */
+  ordered: OrderedKeys | null;
+  entriesFor(doc: Document): IndexEntry[] | null;
+  /** Ids of the documents whose first indexed field equals one of the values. */
+  lookup(values: unknown[]): Iterable<string>;
+}
+
+/**
+ * A secondary index: a map from each key a document produces to the ids of the documents that produce it,
+ * used both to enforce uniqueness and to answer equality lookups on the index's first field, and, once a query
+ * has asked for it, the same keys in index order for sorts and ranges.
+ */
+export class Index implements IndexAccess {
   readonly name: string;
   readonly key: Document;
   readonly fields: string[];
+  readonly directions: (1 | -1)[];
   readonly unique: boolean;
   readonly sparse: boolean;
   readonly partialFilterExpression?: Document;
   readonly expireAfterSeconds?: number;
   private readonly partial: CompiledFilter | null;
-  private readonly byKey = new Map<string, Set<string>>();
-  private readonly byFirstKey = new Map<string, Set<string>>();
+  /** Whole key to owners: kept for unique indexes (uniqueness) and single-field ones (their lookups). */
+  private readonly byKey: KeyMap = new Map();
+  /** First field's key to owners: the lookups of a compound index. */
+  private readonly byFirstKey: KeyMap = new Map();
+  private readonly keyed: boolean;
+  multikey = false;
+  ordered: OrderedKeys | null = null;
+  private readonly dotted: boolean[];
 
   constructor(spec: IndexSpec) {
     if (typeof spec.key !== 'object' || spec.key === null || Object.keys(spec.key).length === 0) {
       throw mongoError('BadValue', `An index specification needs a non-empty 'key' document, got ${JSON.stringify(spec.key)}`);
     }
-    for (const [field, direction] of Object.entries(spec.key)) parseDirection(field, direction);
+    this.directions = Object.entries(spec.key).map(([field, direction]) => parseDirection(field, direction));
     this.key = spec.key;
     this.fields = Object.keys(spec.key);
+    this.dotted = this.fields.map((field) => field.includes('.'));
+    this.keyed = spec.unique === true || this.fields.length === 1;
     this.name = spec.name ?? defaultIndexName(spec.key);
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
@@ -87,6 +120,10 @@ export class Index {
     return this.partial === null;
   }
 
+  get isPartial(): boolean {
+    return this.partial !== null;
+  }
+
   /** The keys a document produces, or null when the index leaves the document out (sparse, partial). */
   entriesFor(doc: Document): IndexEntry[] | null {
     if (this.partial && !this.partial.test(doc)) return null;
@@ -99,6 +136,15 @@ export class Index {
         const key = canonicalKey(value ?? null);
         return [{ key, firstKey: key, values: [value ?? null] }];
       }
+    }
+    // The common compound case, every field a scalar: one entry, without building tuples.
+    const scalars = this.scalarValues(doc);
+    if (scalars) {
+      if (this.sparse && scalars.every((value) => value === undefined)) return null;
+      const values = scalars.map((value) => value ?? null);
+      const firstKey = canonicalKey(values[0]);
+      // Only a unique compound index keeps whole keys (see `keyed`); the others need just the first field's.
+      return [{ key: this.keyed ? canonicalKey(values) : firstKey, firstKey, values }];
     }
     const perField = this.fields.map((field) => {
       const value = resolve(doc, field, { unwrapArray: true });
@@ -119,26 +165,49 @@ export class Index {
     return [...entries.values()];
   }
 
+  /** Each field's value when none is an array, or null when one is (the multikey case). */
+  private scalarValues(doc: Document): unknown[] | null {
+    const values = new Array<unknown>(this.fields.length);
+    for (let i = 0; i < this.fields.length; i++) {
+      const field = this.fields[i];
+      const value = this.dotted[i] ? resolve(doc, field, { unwrapArray: true }) : doc[field];
+      if (Array.isArray(value)) return null;
+      values[i] = value;
+    }
+    return values;
+  }
+
   /** The first entry that another document already holds, when this index is unique. */
   conflict(docId: string, entries: IndexEntry[] | null): IndexEntry | undefined {
     if (!this.unique || entries === null) return undefined;
     return entries.find((entry) => {
       const owners = this.byKey.get(entry.key);
-      return owners !== undefined && (owners.size > 1 || !owners.has(docId));
+      if (owners === undefined) return false;
+      return typeof owners === 'string' ? owners !== docId : owners.size > 1 || !owners.has(docId);
     });
   }
 
-  add(docId: string, entries: IndexEntry[] | null): void {
-    for (const entry of entries ?? []) {
-      addTo(this.byKey, entry.key, docId);
+  /** The ids of the documents that hold a key (by its canonical form). */
+  owners(key: string): Iterable<string> {
+    const owners = this.byKey.get(key);
+    return owners === undefined ? [] : typeof owners === 'string' ? [owners] : owners;
+  }
+
+  add(docId: string, seq: number, entries: IndexEntry[] | null): void {
+    if (entries === null) return;
+    if (entries.length > 1) this.multikey = true;
+    for (const entry of entries) {
+      if (this.keyed) addTo(this.byKey, entry.key, docId);
       if (this.fields.length > 1) addTo(this.byFirstKey, entry.firstKey, docId);
+      this.ordered?.insert({ values: entry.values, seq, id: docId });
     }
   }
 
-  remove(docId: string, entries: IndexEntry[] | null): void {
+  remove(docId: string, seq: number, entries: IndexEntry[] | null): void {
     for (const entry of entries ?? []) {
-      removeFrom(this.byKey, entry.key, docId);
+      if (this.keyed) removeFrom(this.byKey, entry.key, docId);
       if (this.fields.length > 1) removeFrom(this.byFirstKey, entry.firstKey, docId);
+      this.ordered?.remove({ values: entry.values, seq, id: docId });
     }
   }
 
@@ -146,13 +215,19 @@ export class Index {
   clear(): void {
     this.byKey.clear();
     this.byFirstKey.clear();
+    this.ordered = null;
+    this.multikey = false;
   }
 
   /** Ids of the documents whose first indexed field equals one of the values. */
   lookup(values: unknown[]): Set<string> {
     const map = this.fields.length > 1 ? this.byFirstKey : this.byKey;
     const ids = new Set<string>();
-    for (const value of values) for (const id of map.get(canonicalKey(value)) ?? []) ids.add(id);
+    for (const value of values) {
+      const owners = map.get(canonicalKey(value));
+      if (typeof owners === 'string') ids.add(owners);
+      else if (owners) for (const id of owners) ids.add(id);
+    }
     return ids;
   }
 
@@ -161,15 +236,27 @@ export class Index {
   }
 }
 
-function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
+/**
+ * Key to the ids that hold it. Most keys have one owner (every key of a unique index does), so a lone owner is kept
+ * as its id and a Set is made only for a second: hundreds of thousands of one-element Sets cost far more to build and
+ * to collect than the strings.
+ */
+type KeyMap = Map<string, string | Set<string>>;
+
+function addTo(map: KeyMap, key: string, id: string): void {
   const ids = map.get(key);
-  if (ids) ids.add(id);
-  else map.set(key, new Set([id]));
+  if (ids === undefined) map.set(key, id);
+  else if (typeof ids !== 'string') ids.add(id);
+  else if (ids !== id) map.set(key, new Set([ids, id]));
 }
 
-function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {
+function removeFrom(map: KeyMap, key: string, id: string): void {
   const ids = map.get(key);
-  if (!ids) return;
+  if (ids === undefined) return;
+  if (typeof ids === 'string') {
+    if (ids === id) map.delete(key);
+    return;
+  }
   ids.delete(id);
-  if (ids.size === 0) map.delete(key);
+  if (ids.size === 1) map.set(key, ids.values().next().value as string);
 }

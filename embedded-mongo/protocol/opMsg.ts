@@ -1,6 +1,7 @@
 import { crc32c } from './crc32c';
 import { HEADER_SIZE, OpCode, ProtocolError, writeHeader } from './header';
 import { readBsonDocument, readCString } from './bsonReader';
+import { documentsIn } from './bsonBytes';
 import { serializeReply } from './encodedDocuments';
 import type { Document } from '../engine/types';
 
@@ -18,10 +19,23 @@ export interface OpMsgRequest {
   command: Document;
   /** The client does not want a reply (unacknowledged writes). */
   moreToCome: boolean;
+  /**
+   * The encoded bytes of each document of the document sequences (an insert's documents), so that the journal can
+   * write them as they came instead of serialising them again. They belong to this request's frame.
+   */
+  encodings: Map<Document, Uint8Array> | undefined;
   exhaustAllowed: boolean;
 }
 
 /** Parses an OP_MSG frame (header included). Throws ProtocolError on anything malformed. */
+const commandName = (command: Document) => Object.keys(command)[0];
+
+/** Keeps each decoded document's bytes, when the bytes were found for every one of them. */
+function recordEncodings(documents: Document[], encoded: Uint8Array[] | null, encodings: Map<Document, Uint8Array>): void {
+  if (!encoded || encoded.length !== documents.length) return;
+  documents.forEach((document, i) => encodings.set(document, encoded[i]));
+}
+
 export function parseOpMsg(frame: Buffer): OpMsgRequest {
   if (frame.length < HEADER_SIZE + 5) throw new ProtocolError('OP_MSG is too short to hold flags and a section');
   const flags = frame.readUInt32LE(HEADER_SIZE);
@@ -44,6 +58,7 @@ export function parseOpMsg(frame: Buffer): OpMsgRequest {
 
   let body: Document | undefined;
   const sequences: [string, Document[]][] = [];
+  let encodings: Map<Document, Uint8Array> | undefined;
   let offset = HEADER_SIZE + 4;
   while (offset < end) {
     const kind = frame[offset];
@@ -52,9 +67,15 @@ export function parseOpMsg(frame: Buffer): OpMsgRequest {
       if (body) throw new ProtocolError('OP_MSG carries more than one body section (kind 0)');
       const { document, size } = readBsonDocument(frame.subarray(0, end), offset, 'OP_MSG body');
       body = document;
+      // An insert's documents usually come in the body (the Node driver sends no document sequence for them).
+      if (commandName(document) === 'insert' && Array.isArray(document.documents)) {
+        encodings ??= new Map();
+        recordEncodings(document.documents as Document[], documentsIn(frame.subarray(offset, offset + size), 'documents'), encodings);
+      }
       offset += size;
     } else if (kind === 1) {
-      const { identifier, documents, next } = readSequence(frame.subarray(0, end), offset);
+      encodings ??= new Map();
+      const { identifier, documents, next } = readSequence(frame.subarray(0, end), offset, encodings);
       sequences.push([identifier, documents]);
       offset = next;
     } else {
@@ -72,10 +93,11 @@ export function parseOpMsg(frame: Buffer): OpMsgRequest {
     command: body,
     moreToCome: (flags & MsgFlags.moreToCome) !== 0,
     exhaustAllowed: (flags & MsgFlags.exhaustAllowed) !== 0,
+    encodings,
   };
 }
 
-function readSequence(bytes: Buffer, offset: number): { identifier: string; documents: Document[]; next: number } {
+function readSequence(bytes: Buffer, offset: number, encodings: Map<Document, Uint8Array>): { identifier: string; documents: Document[]; next: number } {
   if (offset + 4 > bytes.length) throw new ProtocolError('OP_MSG document sequence is truncated');
   const size = bytes.readInt32LE(offset);
   const sectionEnd = offset + size;
@@ -89,6 +111,7 @@ function readSequence(bytes: Buffer, offset: number): { identifier: string; docu
   while (cursor < sectionEnd) {
     const { document, size: docSize } = readBsonDocument(section, cursor, `OP_MSG sequence '${identifier}'`);
     documents.push(document);
+    encodings.set(document, section.subarray(cursor, cursor + docSize));
     cursor += docSize;
   }
   return { identifier, documents, next: sectionEnd };

@@ -19,6 +19,10 @@ export class Connection implements ConnectionInfo {
   readonly peer: string;
   private readonly reader = new FrameReader();
   private closed = false;
+  /** Frames received but not yet run: a connection runs its commands one at a time, in order, as mongod does. */
+  private readonly queue: Buffer[] = [];
+  /** Set while a command waits (for a transaction or for the disk) before its reply can go out. */
+  private waiting = false;
 
   constructor(
     readonly id: number,
@@ -46,12 +50,34 @@ export class Connection implements ConnectionInfo {
   private receive(chunk: Buffer): void {
     if (this.closed) return;
     try {
-      for (const frame of this.reader.push(chunk)) {
-        this.handleFrame(frame);
-        if (this.closed) return;
-      }
+      for (const frame of this.reader.push(chunk)) this.queue.push(frame);
     } catch (error) {
       this.abort(error);
+      return;
+    }
+    this.drain();
+  }
+
+  /** Runs queued frames until one has to wait; its settling resumes the queue. */
+  private drain(): void {
+    while (!this.waiting && !this.closed && this.queue.length > 0) {
+      const frame = this.queue.shift() as Buffer;
+      try {
+        const pending = this.handleFrame(frame);
+        if (pending) {
+          this.waiting = true;
+          pending.then(
+            () => {
+              this.waiting = false;
+              this.drain();
+            },
+            (error: unknown) => this.abort(error),
+          );
+        }
+      } catch (error) {
+        this.abort(error);
+        return;
+      }
     }
   }
 
@@ -63,18 +89,20 @@ export class Connection implements ConnectionInfo {
     this.socket.destroy();
   }
 
-  private handleFrame(frame: Buffer): void {
+  /** Runs one frame; returns a promise when its command must wait before the reply goes out. */
+  private handleFrame(frame: Buffer): Promise<void> | undefined {
     const header = readHeader(frame);
     if (header.opCode === OpCode.OP_MSG) {
       const request = parseOpMsg(frame);
       const db = request.command.$db;
       const reply =
         typeof db === 'string' && db.length > 0
-          ? this.execute(request.command, db)
+          ? this.execute(request.command, db, request.encodings)
           : { ok: 0, errmsg: 'OP_MSG requests require a $db argument naming the database', code: 40571, codeName: 'Location40571' };
       // moreToCome: the client sent an unacknowledged write and reads no reply.
-      if (!request.moreToCome) this.send(reply, header.requestId, serializeOpMsg);
-    } else if (header.opCode === OpCode.OP_QUERY) {
+      return this.reply(reply, request.moreToCome ? undefined : header.requestId, serializeOpMsg);
+    }
+    if (header.opCode === OpCode.OP_QUERY) {
       const request = parseOpQuery(frame);
       const reply =
         request.collection === '$cmd'
@@ -85,15 +113,29 @@ export class Connection implements ConnectionInfo {
               code: 5739101,
               codeName: 'Location5739101',
             };
-      this.send(reply, header.requestId, serializeOpReply);
-    } else {
-      throw new ProtocolError(`unsupported opcode ${header.opCode} (expected OP_MSG 2013 or OP_QUERY 2004)`);
+      return this.reply(reply, header.requestId, serializeOpReply);
     }
+    throw new ProtocolError(`unsupported opcode ${header.opCode} (expected OP_MSG 2013 or OP_QUERY 2004)`);
   }
 
-  private execute(command: Document, db: string): Document {
+  /** Sends a reply now, or once it is ready; `responseTo` is undefined when the client wants no reply. */
+  private reply(
+    reply: Document | Promise<Document>,
+    responseTo: number | undefined,
+    serialize: (reply: Document, requestId: number, responseTo: number) => Buffer,
+  ): Promise<void> | undefined {
+    if (!(reply instanceof Promise)) {
+      if (responseTo !== undefined) this.send(reply, responseTo, serialize);
+      return undefined;
+    }
+    return reply.then((ready) => {
+      if (responseTo !== undefined && !this.closed) this.send(ready, responseTo, serialize);
+    });
+  }
+
+  private execute(command: Document, db: string, encodings?: Map<Document, Uint8Array>): Document | Promise<Document> {
     return runCommand(
-      { command, db, connection: this, server: this.server, sessionId: sessionKey(command.lsid) },
+      { command, db, connection: this, server: this.server, sessionId: sessionKey(command.lsid), encodings },
       this.log,
     );
   }

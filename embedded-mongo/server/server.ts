@@ -1,14 +1,29 @@
 import net from 'node:net';
-import type { StorageEngine } from '../engine/types';
+import type { Document, StorageEngine } from '../engine/types';
 import type { ServerState } from '../commands/context';
+import { LOGICAL_SESSION_TIMEOUT_MINUTES } from '../protocol/limits';
 import { Connection } from './connection';
 import { CursorRegistry, DEFAULT_CURSOR_IDLE_TIMEOUT_MS } from './cursors';
 import { OpCounters } from './opcounters';
+import { DEFAULT_TRANSACTION_LIFETIME_MS, SessionRegistry } from './sessions';
 
 export interface EmbeddedServerOptions {
   engine: StorageEngine;
   cursorIdleTimeoutMs?: number;
+  /** How long a transaction may live before it is aborted; mongod's default is 60 seconds. */
+  transactionLifetimeMs?: number;
   log?: (line: string) => void;
+  /** Journals changes and says when they are durable; absent when the store keeps its data in memory only. */
+  persist?: (encodings?: ReadonlyMap<Document, Uint8Array>) => Promise<void> | undefined;
+}
+
+/**
+ * The address clients are told to use for the replica set's only member (`hosts`, `me`, `primary` in hello). A
+ * wildcard listening address is not one a client can connect to, so the loopback address stands in for it.
+ */
+export function advertisedAddress(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return reachable.includes(':') ? `[${reachable}]:${port}` : `${reachable}:${port}`;
 }
 
 /**
@@ -20,10 +35,13 @@ export class EmbeddedServer implements ServerState {
   readonly engine: StorageEngine;
   readonly cursors: CursorRegistry;
   readonly opcounters = new OpCounters();
+  readonly sessions: SessionRegistry;
   readonly startedAt = new Date();
+  readonly persistent: boolean;
   host = '127.0.0.1:0';
 
   private readonly log: (line: string) => void;
+  private readonly persistChanges: (encodings?: ReadonlyMap<Document, Uint8Array>) => Promise<void> | undefined;
   private readonly connections = new Set<Connection>();
   private totalCreated = 0;
   private readonly server: net.Server;
@@ -31,10 +49,21 @@ export class EmbeddedServer implements ServerState {
   constructor(options: EmbeddedServerOptions) {
     this.engine = options.engine;
     this.cursors = new CursorRegistry(options.cursorIdleTimeoutMs ?? DEFAULT_CURSOR_IDLE_TIMEOUT_MS);
+    this.sessions = new SessionRegistry(
+      options.engine,
+      options.transactionLifetimeMs ?? DEFAULT_TRANSACTION_LIFETIME_MS,
+      LOGICAL_SESSION_TIMEOUT_MINUTES * 60_000,
+    );
+    this.persistent = options.persist !== undefined;
+    this.persistChanges = options.persist ?? (() => undefined);
     this.log = options.log ?? ((line) => process.stderr.write(`[embedded-mongo] ${line}\n`));
     this.server = net.createServer((socket) => this.accept(socket));
     // A failing accept (for instance, out of file descriptors) is logged; it must not bring the process down.
     this.server.on('error', (error) => this.log(`server error: ${error.message}`));
+  }
+
+  persist(encodings?: ReadonlyMap<Document, Uint8Array>): Promise<void> | undefined {
+    return this.persistChanges(encodings);
   }
 
   connectionStats(): { current: number; totalCreated: number } {
@@ -49,18 +78,22 @@ export class EmbeddedServer implements ServerState {
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
         const address = this.server.address() as net.AddressInfo;
-        this.host = `${host}:${address.port}`;
+        this.host = advertisedAddress(host, address.port);
         resolve(address.port);
       });
     });
   }
 
-  /** Stops accepting, drops every connection and cursor; resolves once the listening socket is closed. */
+  /**
+   * Stops accepting, drops every connection and cursor, and aborts every open transaction; resolves once the
+   * listening socket is closed.
+   */
   stop(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       for (const connection of this.connections) connection.destroy();
       this.cursors.closeAll();
+      this.sessions.close();
     });
   }
 

@@ -22,7 +22,7 @@ async function opcounters(): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(status.opcounters).map(([name, value]) => [name, Number(value)]));
 }
 
-describe('the handshake describes a standalone mongod', () => {
+describe('the handshake describes a replica-set primary', () => {
   it('answers hello with helloOk, a writable primary and the wire limits', async () => {
     const hello = await db.admin().command({ hello: 1 });
     expect(hello.ok).toBe(1);
@@ -48,6 +48,15 @@ describe('the handshake describes a standalone mongod', () => {
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.versionArray).toHaveLength(4);
     expect(info.maxBsonObjectSize).toBe(16 * 1024 * 1024);
+  });
+
+  it.runIf(EMBEDDED)('is the only member and primary of the replica set rs0 (embedded store)', async () => {
+    const hello = await db.admin().command({ hello: 1 });
+    const address = new URL(target.uri).host;
+    expect(hello).toMatchObject({ setName: 'rs0', hosts: [address], primary: address, me: address, secondary: false, setVersion: 1 });
+    expect(hello.electionId).toBeDefined();
+    const status = await db.admin().command({ replSetGetStatus: 1 });
+    expect(status.members).toMatchObject([{ name: address, stateStr: 'PRIMARY', self: true }]);
   });
 
   it.runIf(EMBEDDED)('reports version 7.0.0 and wire version 21 (embedded store)', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Long, MongoClient, MongoServerError, type Db } from 'mongodb';
+import { Long, MongoClient, MongoServerError, Timestamp, type Db } from 'mongodb';
 import { EMBEDDED, startTarget, type Target } from './target';
 
 let target: Target;
@@ -52,7 +52,7 @@ describe.runIf(EMBEDDED)('features the embedded store refuses by name (embedded 
     ['$out', (d) => d.collection('items').aggregate([{ $out: 'copy' }]).toArray()],
     ['text', (d) => d.collection('items').createIndex({ body: 'text' })],
     ['collation', (d) => d.collection('items').find({}, { collation: { locale: 'id' } }).toArray()],
-    ['explain', (d) => d.collection('items').find({}).explain()],
+    ["explain of 'distinct'", (d) => d.command({ explain: { distinct: 'items', key: 'a' } })],
   ];
   for (const [feature, run] of refusals) {
     it(`refuses ${feature}, saying to use a real MongoDB`, async () => {
@@ -64,28 +64,33 @@ describe.runIf(EMBEDDED)('features the embedded store refuses by name (embedded 
   }
 });
 
-describe.runIf(EMBEDDED)('transactions (embedded store, a standalone server)', () => {
-  it('session.withTransaction fails with IllegalOperation (20)', async () => {
+describe.runIf(EMBEDDED)('what transactions still refuse (embedded store)', () => {
+  it('a txnNumber on a command that is neither a transaction nor a retryable write is IllegalOperation (20)', async () => {
+    const error = await failure(() => db.command({ find: 'items', filter: {}, txnNumber: Long.fromNumber(1_000_001) }));
+    expect(error.code).toBe(20);
+    expect(error.message).toContain("'find' is neither");
+  });
+
+  it('a snapshot read at a cluster time is refused, naming the option', async () => {
+    const error = await failure(() =>
+      db.command({ find: 'items', filter: {}, txnNumber: Long.fromNumber(1_000_000), autocommit: false, startTransaction: true, readConcern: { level: 'snapshot', atClusterTime: new Timestamp({ t: 1, i: 1 }) } }),
+    );
+    expect(error.code).toBe(72);
+    expect(error.message).toContain('atClusterTime');
+    expect(error.message).toContain('MONGODB_URI');
+  });
+
+  it('creating an index inside a transaction is refused with OperationNotSupportedInTransaction (263)', async () => {
     const session = client.startSession();
     try {
-      const error = await failure(() =>
-        session.withTransaction(async () => {
-          await db.collection('items').insertOne({ a: 3 }, { session });
-        }),
-      );
-      expect(error.code).toBe(20);
-      expect(error.message).toContain('Transaction numbers are only allowed on a replica set member or mongos');
+      session.startTransaction();
+      await db.collection('items').findOne({}, { session });
+      const error = await failure(() => db.command({ createIndexes: 'items', indexes: [{ key: { b: 1 }, name: 'b_1' }] }, { session }));
+      expect(error.code).toBe(263);
+      await session.abortTransaction();
     } finally {
       await session.endSession();
     }
-    expect(await db.collection('items').countDocuments({ a: 3 })).toBe(0);
-  });
-
-  it('a command carrying txnNumber fails with IllegalOperation (20)', async () => {
-    const error = await failure(() =>
-      db.command({ find: 'items', filter: {}, txnNumber: Long.fromNumber(1), autocommit: false, startTransaction: true }),
-    );
-    expect(error.code).toBe(20);
   });
 });
 

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { OrderedKeys, type KeyEntry } from './orderedKeys';
+
+/** A seeded generator, so that a failure can be repeated. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+describe('OrderedKeys', () => {
+  it('keeps entries in index order through random inserts and removals, and scans ranges both ways', () => {
+    const next = random(7);
+    const keys = new OrderedKeys([1, -1]);
+    let model: KeyEntry[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      if (model.length > 0 && next() < 0.3) {
+        const victim = model[Math.floor(next() * model.length)];
+        expect(keys.remove(victim)).toBe(true);
+        model = model.filter((entry) => entry !== victim);
+      } else {
+        const entry = { values: [Math.floor(next() * 50), Math.floor(next() * 50)], seq: i, id: String(i) };
+        keys.insert(entry);
+        model.push(entry);
+      }
+    }
+    model.sort((a, b) => keys.compare(a, b));
+    expect(keys.size).toBe(model.length);
+    expect([...keys.scan(null, null)]).toEqual(model);
+    expect([...keys.scan(null, null, true)]).toEqual([...model].reverse());
+    for (let t = 0; t < 100; t++) {
+      const lower = { values: [Math.floor(next() * 50), Math.floor(next() * 50)], inclusive: next() < 0.5 };
+      const upper = { values: [lower.values[0]], inclusive: true };
+      const expected = model.filter((entry) => {
+        const above = keys.comparePrefix(entry.values, lower.values);
+        return (lower.inclusive ? above >= 0 : above > 0) && keys.comparePrefix(entry.values, upper.values) <= 0;
+      });
+      expect([...keys.scan(lower, upper)]).toEqual(expected);
+      expect([...keys.scan(lower, upper, true)]).toEqual([...expected].reverse());
+    }
+  });
+
+  it('orders a descending field backwards, equal keys in natural order, and loads sorted entries in bulk', () => {
+    const keys = new OrderedKeys([-1]);
+    const entries = [3, 1, 2, 2].map((value, seq) => ({ values: [value], seq, id: String(seq) }));
+    const sorted = [...entries].sort((a, b) => keys.compare(a, b));
+    expect(sorted.map((entry) => entry.seq)).toEqual([0, 2, 3, 1]);
+    const loaded = new OrderedKeys([-1]);
+    loaded.load(sorted);
+    expect([...loaded.scan({ values: [2], inclusive: true }, null)].map((entry) => entry.seq)).toEqual([2, 3, 1]);
+    expect(loaded.remove({ values: [9], seq: 0, id: '0' })).toBe(false);
+  });
+});

@@ -1,0 +1,169 @@
+import { compareValues } from './values';
+
+/** One key of an ordered index: the indexed values of one document, and which document (by id and natural order). */
+export interface KeyEntry {
+  values: unknown[];
+  /** The document's insertion sequence; it orders equal keys, so equal keys come back in natural order. */
+  seq: number;
+  id: string;
+}
+
+/**
+ * A bound of an index range: entries whose leading `values.length` fields compare below (for a lower bound) or above
+ * (for an upper bound) are outside it. Shorter bounds constrain only a prefix of the key.
+ */
+export interface KeyBound {
+  values: unknown[];
+  inclusive: boolean;
+}
+
+/** Blocks split in two past this size: small enough that splicing is cheap, large enough that there are few blocks. */
+const MAX_BLOCK = 512;
+
+/**
+ * The keys of an index in index order, as a list of sorted blocks (a two-level B-tree). Insertion and removal cost a
+ * binary search and a splice within one block; keys that arrive in order (ObjectId `_id`s, timestamps) are appended to
+ * the last block without any search. A range scan seeks its lower bound by binary search and then walks the blocks.
+ */
+export class OrderedKeys {
+  private blocks: KeyEntry[][] = [];
+  private count = 0;
+
+  constructor(private readonly directions: readonly (1 | -1)[]) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Index order: each field by its direction, then natural order. */
+  compare(a: KeyEntry, b: KeyEntry): number {
+    const order = this.comparePrefix(a.values, b.values);
+    return order !== 0 ? order : a.seq - b.seq;
+  }
+
+  /** Compares an entry's values with a bound over the bound's length only. */
+  comparePrefix(values: readonly unknown[], bound: readonly unknown[]): number {
+    for (let i = 0; i < bound.length; i++) {
+      const order = compareValues(values[i], bound[i]);
+      if (order !== 0) return order * this.directions[i];
+    }
+    return 0;
+  }
+
+  /** Fills an empty structure from entries already in index order, leaving every block half full. */
+  load(sorted: KeyEntry[]): void {
+    for (let i = 0; i < sorted.length; i += MAX_BLOCK / 2) this.blocks.push(sorted.slice(i, i + MAX_BLOCK / 2));
+    this.count += sorted.length;
+  }
+
+  insert(entry: KeyEntry): void {
+    this.count++;
+    const last = this.blocks[this.blocks.length - 1];
+    if (!last) {
+      this.blocks.push([entry]);
+      return;
+    }
+    if (this.compare(entry, last[last.length - 1]) > 0) {
+      last.push(entry);
+      if (last.length > MAX_BLOCK) this.split(this.blocks.length - 1);
+      return;
+    }
+    const b = this.blockFor((e) => this.compare(e, entry) >= 0);
+    const block = this.blocks[b];
+    block.splice(lowerBound(block, (e) => this.compare(e, entry) >= 0), 0, entry);
+    if (block.length > MAX_BLOCK) this.split(b);
+  }
+
+  /** Removes the entry with these values and sequence; returns whether it was there. */
+  remove(entry: KeyEntry): boolean {
+    const b = this.blockFor((e) => this.compare(e, entry) >= 0);
+    if (b === this.blocks.length) return false;
+    const block = this.blocks[b];
+    const i = lowerBound(block, (e) => this.compare(e, entry) >= 0);
+    if (i >= block.length || this.compare(block[i], entry) !== 0) return false;
+    block.splice(i, 1);
+    this.count--;
+    if (block.length === 0) this.blocks.splice(b, 1);
+    return true;
+  }
+
+  /**
+   * The entries between two bounds, in index order or (with `reverse`) backwards. The caller must not change the
+   * index while it walks the result.
+   */
+  *scan(lower: KeyBound | null, upper: KeyBound | null, reverse = false): Generator<KeyEntry> {
+    const aboveLower = (e: KeyEntry) => {
+      if (!lower) return true;
+      const order = this.comparePrefix(e.values, lower.values);
+      return lower.inclusive ? order >= 0 : order > 0;
+    };
+    const belowUpper = (e: KeyEntry) => {
+      if (!upper) return true;
+      const order = this.comparePrefix(e.values, upper.values);
+      return upper.inclusive ? order <= 0 : order < 0;
+    };
+    if (!reverse) {
+      let b = this.blockFor(aboveLower);
+      let i = b < this.blocks.length ? lowerBound(this.blocks[b], aboveLower) : 0;
+      for (; b < this.blocks.length; b++, i = 0) {
+        const block = this.blocks[b];
+        for (; i < block.length; i++) {
+          if (!belowUpper(block[i])) return;
+          yield block[i];
+        }
+      }
+      return;
+    }
+    // Backwards: start just before the first entry beyond the upper bound.
+    const beyondUpper = (e: KeyEntry) => !belowUpper(e);
+    let b = this.blockFor(beyondUpper);
+    let i: number;
+    if (b === this.blocks.length) {
+      b--;
+      i = b >= 0 ? this.blocks[b].length - 1 : -1;
+    } else {
+      i = lowerBound(this.blocks[b], beyondUpper) - 1;
+    }
+    while (b >= 0) {
+      const block = this.blocks[b];
+      for (; i >= 0; i--) {
+        if (!aboveLower(block[i])) return;
+        yield block[i];
+      }
+      b--;
+      if (b >= 0) i = this.blocks[b].length - 1;
+    }
+  }
+
+  /** The first block whose last entry satisfies a monotonic predicate, or the number of blocks when none does. */
+  private blockFor(predicate: (entry: KeyEntry) => boolean): number {
+    let low = 0;
+    let high = this.blocks.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const block = this.blocks[middle];
+      if (predicate(block[block.length - 1])) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
+
+  private split(b: number): void {
+    const block = this.blocks[b];
+    const half = block.length >>> 1;
+    this.blocks.splice(b + 1, 0, block.slice(half));
+    block.length = half;
+  }
+}
+
+/** The first position in a sorted array where a monotonic predicate holds, or the length when it never does. */
+function lowerBound<T>(items: T[], predicate: (item: T) => boolean): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (predicate(items[middle])) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
