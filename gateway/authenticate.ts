@@ -1,8 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { PUBLIC_IDENTITY, isRole, type Identity } from '../platform/identity';
-import type { GatewayConfig } from './config';
+import { PUBLIC_IDENTITY, type Identity } from '../platform/identity';
+import { isKnownRole, type GatewayConfig } from './config';
 
 /**
  * Turns a caller's credentials into an identity: an `x-api-key`, or `Authorization: Bearer <JWT>` signed
@@ -35,8 +34,20 @@ async function verifyJwt(config: GatewayConfig, token: string): Promise<Identity
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
     });
-    if (typeof payload.sub !== 'string' || !isRole(payload.role)) {
-      throw new AuthenticationError('The bearer token must carry a "sub" and a known "role" claim.');
+    if (typeof payload.sub !== 'string' || payload.sub.trim() === '') {
+      throw new AuthenticationError('The bearer token must carry a non-empty "sub" claim naming the caller.');
+    }
+    if (!isKnownRole(payload.role)) {
+      throw new AuthenticationError(`The bearer token's "role" claim is not a role of this city (public, dashboard, caseworker, auditor or agency:<registered agency>).`);
+    }
+    // A token valid for years is a password that never changes: its lifetime is bounded, from when it was issued
+    // (or from now, for a token that does not say when).
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000);
+    const lifetime = (payload.exp as number) - issuedAt;
+    if (lifetime > config.jwtMaxLifetimeSeconds) {
+      throw new AuthenticationError(
+        `The bearer token is valid for ${lifetime} s; the gateway accepts tokens valid for at most ${config.jwtMaxLifetimeSeconds} s (JWT_MAX_LIFETIME_SECONDS).`,
+      );
     }
     return { subject: `jwt:${payload.sub}`, role: payload.role };
   } catch (error) {
@@ -45,7 +56,7 @@ async function verifyJwt(config: GatewayConfig, token: string): Promise<Identity
   }
 }
 
-export async function authenticate(headers: IncomingHttpHeaders, config: GatewayConfig): Promise<Identity> {
+export async function authenticate(headers: Record<string, string | undefined>, config: GatewayConfig): Promise<Identity> {
   const apiKey = headers['x-api-key'];
   const authorization = headers.authorization;
   if (apiKey !== undefined && authorization !== undefined) {

@@ -1,8 +1,6 @@
-import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../platform/config';
-import { parseApiKeys, parseOrigins, readGatewayConfig } from './config';
-import { depthOf } from './limits';
+import { isKnownRole, parseApiKeys, parseOrigins, readGatewayConfig } from './config';
 
 const SECRET = 'gateway-test-secret-0123456789abcdef';
 
@@ -17,6 +15,24 @@ describe('gateway settings', () => {
     expect(() => parseApiKeys('key-for-dashboards-1=mayor')).toThrow(ConfigError);
     expect(() => parseApiKeys('key-for-dashboards-1=mayor')).not.toThrow(/key-for-dashboards-1/);
     expect(() => parseApiKeys('short=dashboard')).toThrow(/shorter than 16/);
+    expect(() => parseApiKeys('key-for-nobody-0001=agency:nonexistent')).toThrow(/API_KEYS entry 1 is invalid/);
+  });
+
+  it('knows the roles of this city only: the cross-agency roles and one per registered agency', () => {
+    expect(isKnownRole('agency:tax')).toBe(true);
+    expect(isKnownRole('caseworker')).toBe(true);
+    expect(isKnownRole('agency:nonexistent')).toBe(false);
+    expect(isKnownRole('mayor')).toBe(false);
+    expect(() => readGatewayConfig({ IDENTITY_SECRET: SECRET, REQUIRE_PERSISTED_OPERATIONS: 'public,agency:nowhere' })).toThrow(/agency:nowhere/);
+  });
+
+  it('holds introspection back in production unless a role is named, and gives every role it in development', () => {
+    expect(readGatewayConfig({ IDENTITY_SECRET: SECRET }).introspectionRoles).toBe('all');
+    expect(readGatewayConfig({ IDENTITY_SECRET: SECRET, NODE_ENV: 'production', API_KEYS: '' }).introspectionRoles).toEqual(new Set());
+    expect(readGatewayConfig({ IDENTITY_SECRET: SECRET, NODE_ENV: 'production', INTROSPECTION_ROLES: 'dashboard' }).introspectionRoles).toEqual(
+      new Set(['dashboard']),
+    );
+    expect(readGatewayConfig({ IDENTITY_SECRET: SECRET, NODE_ENV: 'production' }).hideSchemaDetails).toBe(true);
   });
 
   it('fails fast naming a missing or weak secret', () => {
@@ -40,26 +56,5 @@ describe('gateway settings', () => {
     const config = readGatewayConfig({ IDENTITY_SECRET: SECRET, SUBGRAPH_URL_TAX: 'http://tax:4001/graphql' });
     expect(config.subgraphUrls).toEqual({ tax: 'http://tax:4001/graphql' });
     expect(config.port).toBe(4000);
-  });
-});
-
-describe('operation depth', () => {
-  const depth = (query: string) => {
-    const document = parse(query);
-    const fragments = Object.fromEntries(
-      document.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [[d.name.value, d]] : [])),
-    );
-    const operation = document.definitions.find((d) => d.kind === 'OperationDefinition');
-    return depthOf(operation && 'selectionSet' in operation ? operation.selectionSet : undefined, fragments);
-  };
-
-  it('counts nesting through fields, inline fragments and named fragments', () => {
-    expect(depth('{ kelurahanList { code } }')).toBe(2);
-    expect(depth('{ a { b { ... on B { c { d } } } } }')).toBe(4);
-    expect(depth('{ a { ...F } } fragment F on A { b { c } }')).toBe(3);
-  });
-
-  it('stops at a fragment that spreads itself instead of looping', () => {
-    expect(depth('{ a { ...F } } fragment F on A { b ...F }')).toBe(2);
   });
 });

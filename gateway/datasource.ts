@@ -1,46 +1,155 @@
-import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { IDENTITY_HEADER, signIdentity, type Identity } from '../platform/identity';
-
-type FetchRequest = Parameters<RemoteGraphQLDataSource['didEncounterError']>[1];
-type FetchResponse = Parameters<RemoteGraphQLDataSource['didEncounterError']>[2];
+import { IDENTITY_HEADER, signIdentity, type Identity, type ResidentGrant } from '../platform/identity';
+import { CircuitOpen, SubgraphFault, SubgraphTimeout, type SubgraphGuard } from './guard';
+import type { SubgraphAnswer, SubgraphClient } from './subgraphClient';
 
 export interface GatewayContext {
   identity: Identity;
+  /** Set once the resident reads of the operation are audited: what the subgraphs may reveal. */
+  grant?: ResidentGrant;
+  /** When the whole request must be answered (epoch ms); no subgraph is waited for past it. */
+  deadline?: number;
 }
 
+/** Internal fetches that have no caller (health checks) act as the public role. */
+const GATEWAY_IDENTITY: Identity = { subject: 'gateway', role: 'public' };
+
+export interface DataSourceOptions {
+  identitySecret: string;
+  /** The gateway's keep-alive client; without it, Apollo's default fetcher (kept for comparison in benchmarks). */
+  client?: SubgraphClient;
+  /** Timeout, circuit breaker and retry budget of this subgraph (with the client). */
+  guard?: SubgraphGuard;
+  log?: (line: string) => void;
+}
+
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
+type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+
 /**
- * Every request the gateway sends to a subgraph carries the caller's identity, signed, so the subgraph
- * can apply its agency's access rules and refuse anything that did not come through the gateway.
+ * How the gateway asks one subgraph. Every request carries the caller's identity, signed for exactly that
+ * request body and that subgraph, with the resident grant when the operation has one, so the subgraph can
+ * apply its agency's access rules and refuse anything that did not come through the gateway.
+ *
+ * A subgraph that cannot be reached costs only its own fields: they come back null with an error that
+ * names the subgraph, so a dashboard can say which agency is missing. The network detail (internal
+ * addresses) goes to the gateway's log, not to the caller.
  */
-export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly log: (line: string) => void;
+  /** Apollo's own data source with its default fetcher, used only when no client is given. */
+  private readonly apolloDefault?: RemoteGraphQLDataSource<GatewayContext>;
+
   constructor(
     private readonly serviceName: string,
-    url: string,
-    private readonly identitySecret: string,
-    private readonly log: (line: string) => void = () => {},
+    private readonly url: string,
+    private readonly options: DataSourceOptions,
   ) {
-    super({ url });
+    this.log = options.log ?? (() => {});
+    if (!options.client) this.apolloDefault = this.apolloDataSource();
   }
 
-  /**
-   * A subgraph that cannot be reached costs only its own fields: they come back null with an error that
-   * names the subgraph, so a dashboard can say which agency is missing. The network detail (internal
-   * addresses) goes to the gateway's log, not to the caller.
-   */
-  override didEncounterError(error: Error, _request: FetchRequest, response?: FetchResponse): void {
-    if (error instanceof GraphQLError && response) {
-      throw new GraphQLError(error.message, { extensions: { ...error.extensions, serviceName: this.serviceName } });
+  private identityOf(context: Partial<GatewayContext> | undefined): Identity {
+    return context?.identity ?? GATEWAY_IDENTITY;
+  }
+
+  async process(options: ProcessOptions): Promise<GatewayGraphQLResponse> {
+    if (this.apolloDefault) return this.apolloDefault.process(options);
+    const context = options.context as Partial<GatewayContext> | undefined;
+    const { query, variables, operationName, extensions } = options.request;
+    const body = JSON.stringify({ query, variables, operationName, extensions });
+    const identity = this.identityOf(context);
+    const header = signIdentity(identity, this.options.identitySecret, { audience: this.serviceName, body, grant: context?.grant });
+    const isQuery = !/^\s*mutation\b/.test(query ?? '');
+    // The body and the caller make the key (not the signature's timestamp), so identical queries meet.
+    const shareKey = isQuery ? `${this.serviceName}\n${identity.role}\n${identity.subject}\n${JSON.stringify(context?.grant ?? null)}\n${body}` : undefined;
+
+    const client = this.options.client!;
+    const send = async (signal?: AbortSignal) => {
+      const answer = await client.post(this.url, body, { 'content-type': 'application/json', [IDENTITY_HEADER]: header }, shareKey, signal);
+      // A subgraph failing (5xx) counts against its circuit like a lost connection.
+      if (answer.status >= 500) throw new SubgraphFault(answer);
+      return answer;
+    };
+    let answer: SubgraphAnswer;
+    try {
+      answer = this.options.guard ? await this.options.guard.call(send, { deadline: context?.deadline, retryable: isQuery }) : await send();
+    } catch (error) {
+      if (error instanceof SubgraphFault) answer = error.answer;
+      else throw this.failed(error as Error);
     }
+    let parsed: GatewayGraphQLResponse;
+    try {
+      parsed = JSON.parse(answer.body);
+    } catch {
+      throw this.unavailable(new Error(`HTTP ${answer.status} with a body that is not JSON`));
+    }
+    if (answer.status >= 200 && answer.status < 300) return parsed;
+    const first = parsed.errors?.[0];
+    if (!first) throw this.unavailable(new Error(`HTTP ${answer.status}`));
+    throw new GraphQLError(first.message, { extensions: { ...first.extensions, serviceName: this.serviceName } });
+  }
+
+  /** A call that got no answer: too slow, circuit open, or no connection. */
+  private failed(error: Error): GraphQLError {
+    if (error instanceof SubgraphTimeout) {
+      this.log(`subgraph ${this.serviceName} did not answer within ${error.timeoutMs} ms`);
+      return new GraphQLError(
+        `The ${this.serviceName} subgraph did not answer in time (${error.timeoutMs} ms), so its fields are null in this answer.`,
+        { extensions: { code: 'SUBGRAPH_TIMEOUT', serviceName: this.serviceName, timeoutMs: error.timeoutMs } },
+      );
+    }
+    if (error instanceof CircuitOpen) {
+      return new GraphQLError(
+        `The ${this.serviceName} subgraph has been failing and is not asked for a few seconds, so its fields are null in this answer.`,
+        { extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.serviceName, circuit: 'open' } },
+      );
+    }
+    return this.unavailable(error);
+  }
+
+  private unavailable(error: Error): GraphQLError {
     this.log(`subgraph ${this.serviceName} did not answer: ${error.message}`);
-    throw new GraphQLError(`The ${this.serviceName} subgraph is unavailable, so its fields are null in this answer.`, {
+    return new GraphQLError(`The ${this.serviceName} subgraph is unavailable, so its fields are null in this answer.`, {
       extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.serviceName },
     });
   }
 
-  override willSendRequest({ request, context }: Parameters<RemoteGraphQLDataSource<GatewayContext>['willSendRequest'] & {}>[0]) {
-    // Health checks and other internal fetches have no caller; they act as the public role.
-    const identity: Identity = context?.identity ?? { subject: 'gateway', role: 'public' };
-    request.http?.headers.set(IDENTITY_HEADER, signIdentity(identity, this.identitySecret));
+  /**
+   * Apollo's RemoteGraphQLDataSource with its default fetcher, signing in the fetcher (the only place that
+   * sees the final body) and keeping the same error rules: the benchmark's "without our client" lever.
+   */
+  private apolloDataSource(): RemoteGraphQLDataSource<GatewayContext> {
+    const self = this;
+    const source = new (class extends RemoteGraphQLDataSource<GatewayContext> {
+      override willSendRequest({ request, context }: ProcessOptions) {
+        // The claims travel to the fetcher in a header it removes before sending.
+        request.http?.headers.set('x-kediri-claims', JSON.stringify({ identity: self.identityOf(context), grant: context?.grant }));
+      }
+      override didEncounterError(error: Error, _request: unknown, response?: { ok: boolean }): void {
+        if (error instanceof GraphQLError && response) {
+          const body = (error.extensions.response as { body?: { errors?: { message: string; extensions?: object }[] } } | undefined)?.body;
+          const first = body?.errors?.[0];
+          throw new GraphQLError(first?.message ?? error.message, {
+            extensions: { ...(first?.extensions ?? error.extensions), serviceName: self.serviceName },
+          });
+        }
+        throw self.unavailable(error);
+      }
+    })({ url: this.url });
+    const fetcher = source.fetcher;
+    source.fetcher = (url, init = {}) => {
+      const headers = { ...(init.headers ?? {}) };
+      const claims = JSON.parse(headers['x-kediri-claims'] ?? '{}') as { identity?: Identity; grant?: ResidentGrant };
+      delete headers['x-kediri-claims'];
+      headers[IDENTITY_HEADER] = signIdentity(claims.identity ?? GATEWAY_IDENTITY, self.options.identitySecret, {
+        audience: self.serviceName,
+        body: String(init.body ?? ''),
+        grant: claims.grant,
+      });
+      return fetcher(url, { ...init, headers });
+    };
+    return source;
   }
 }

@@ -7,6 +7,8 @@ export interface PlatformConfig {
   identitySecret: string;
   /** HMAC secret that turns a NIK into the pseudonymous resident id used across agencies. */
   residentIdSecret: string;
+  /** The key of the audit log's hash chain (AUDIT_SECRET); required by the city subgraph, which owns the log. */
+  auditSecret: string | undefined;
   /** A real MongoDB; when absent the embedded store is used. */
   mongoUri: string | undefined;
   production: boolean;
@@ -34,6 +36,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
   return {
     identitySecret: requireSecret(env, 'IDENTITY_SECRET'),
     residentIdSecret: requireSecret(env, 'RESIDENT_ID_SECRET'),
+    auditSecret: env.AUDIT_SECRET ? requireSecret(env, 'AUDIT_SECRET') : undefined,
     mongoUri: env.MONGODB_URI || undefined,
     production: env.NODE_ENV === 'production',
   };
@@ -47,4 +50,23 @@ export function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number)
     throw new ConfigError(`${name} must be a port number between 0 and 65535, received "${raw}".`);
   }
   return port;
+}
+
+/** A whole-number setting, such as a timeout in milliseconds, between `min` and `max`. */
+export function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, received "${raw}".`);
+  }
+  return value;
+}
+
+/** A true/false setting. */
+export function readFlag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (value !== 'true' && value !== 'false') throw new ConfigError(`${name} must be "true" or "false", received "${value}".`);
+  return value === 'true';
 }

@@ -1,12 +1,35 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 /**
- * The small bridge between node:http and Apollo Server, shared by the gateway and every subgraph. Apollo
- * Server 5 ships no plain-Node integration besides its standalone server, which cannot host the health
- * routes beside /graphql, so this does the same few steps: read a bounded JSON body, hand the request to
- * Apollo, write its answer.
+ * The small HTTP layer shared by the gateway and every subgraph. A service is a plain function from an
+ * HttpRequest to an HttpResponse, built without a port: tests can call it directly, and `listen` puts it on
+ * a socket. Apollo Server 5 ships no plain-Node integration besides its standalone server, which cannot host
+ * the health routes beside /graphql, so `executeGraphQL` does the same few steps: check the body, hand the
+ * request to Apollo, return its answer.
  */
+export interface HttpRequest {
+  method: string;
+  /** The path without the query string, e.g. `/graphql`. */
+  path: string;
+  /** The query string with its `?`, or ''. */
+  search: string;
+  /** Header names in lower case; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The body as received (UTF-8); '' when there is none. */
+  body: string;
+  /** The peer's address, for per-IP limits and logs. */
+  remoteAddress?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
 
 /** Requests larger than this are refused before parsing: no legitimate query comes near it. */
 export const MAX_BODY_BYTES = 1_000_000;
@@ -21,12 +44,75 @@ export class HttpError extends Error {
   }
 }
 
-export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
-  if (req.method !== 'POST') return undefined;
-  const type = req.headers['content-type'] ?? '';
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}
+
+/** An error answered in GraphQL's response shape, so clients read it as they read any other error. */
+export function graphQLError(status: number, message: string, code: string, extensions: Record<string, unknown> = {}): HttpResponse {
+  return json(status, { errors: [{ message, extensions: { code, ...extensions } }] });
+}
+
+/** The request body as JSON, for POST; undefined for GET (whose operation is in the query string). */
+export function parseJsonBody(request: HttpRequest): unknown {
+  if (request.method !== 'POST') return undefined;
+  const type = request.headers['content-type'] ?? '';
   if (!/^application\/(graphql-response\+)?json\b/i.test(type)) {
     throw new HttpError(415, `Expected content-type application/json, received "${type || 'none'}".`);
   }
+  try {
+    return request.body ? JSON.parse(request.body) : {};
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON.');
+  }
+}
+
+export async function executeGraphQL<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  request: HttpRequest,
+  context: () => Promise<TContext>,
+  body: unknown = parseJsonBody(request),
+): Promise<HttpResponse> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(request.headers)) headers.set(key, value);
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: request.method, headers, search: request.search, body },
+    context,
+  });
+  const out: Record<string, string> = {};
+  for (const [key, value] of response.headers) out[key] = value;
+  if (response.body.kind === 'complete') return { status: response.status ?? 200, headers: out, body: response.body.string };
+  let text = '';
+  for await (const chunk of response.body.asyncIterator) text += chunk;
+  return { status: response.status ?? 200, headers: out, body: text };
+}
+
+/** Turns any failure of a handler into a clean HTTP answer: a request never crashes the process. */
+export function failureResponse(error: unknown, log: (line: string) => void): HttpResponse {
+  if (error instanceof HttpError) return graphQLError(error.status, error.message, error.code);
+  log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return graphQLError(500, 'Internal server error.', 'INTERNAL_SERVER_ERROR');
+}
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  maxBodyBytes?: number;
+  /** How long stop() lets requests in flight finish before closing their connections. */
+  drainMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Listening {
+  server: Server;
+  port: number;
+  /** The base URL, e.g. http://127.0.0.1:4000 (0.0.0.0 is shown as 127.0.0.1). */
+  origin: string;
+  /** Stops accepting, lets requests in flight finish (up to drainMs), then closes every connection. */
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -34,72 +120,83 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
     if (size > limit) throw new HttpError(413, `Request body is larger than ${limit} bytes.`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return text ? JSON.parse(text) : {};
-  } catch {
-    throw new HttpError(400, 'Request body is not valid JSON.');
-  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** An error answered in GraphQL's response shape, so clients read it as they read any other error. */
-export function sendGraphQLError(res: ServerResponse, status: number, message: string, code: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
-}
-
-export async function executeGraphQL<TContext extends BaseContext>(
-  apollo: ApolloServer<TContext>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  context: () => Promise<TContext>,
-): Promise<void> {
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
+function toRequest(req: IncomingMessage, body: string): HttpRequest {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: {
-      method: (req.method ?? 'GET').toUpperCase(),
-      headers,
-      search: url.search,
-      body: await readJsonBody(req),
-    },
-    context,
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, search: url.search, headers, body, remoteAddress: req.socket.remoteAddress };
+}
+
+function write(res: ServerResponse, response: HttpResponse): void {
+  res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+  res.end(response.body);
+}
+
+/** Serves a handler on a port; resolves once it listens. */
+export async function listen(handler: HttpHandler, options: ListenOptions): Promise<Listening> {
+  const log = options.log ?? (() => {});
+  const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const sockets = new Set<Socket>();
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+
+  const server = createServer((req, res) => {
+    inFlight += 1;
+    (async () => {
+      let response: HttpResponse;
+      try {
+        response = await handler(toRequest(req, await readBody(req, limit)));
+      } catch (error) {
+        response = failureResponse(error, log);
+        // A body refused half-read leaves the rest of it on the socket: close the connection after answering,
+        // or the next request on it would be read from the middle of this one.
+        if (error instanceof HttpError && error.status === 413) response.headers.connection = 'close';
+      }
+      if (!res.headersSent) write(res, response);
+    })()
+      .catch((error) => {
+        log(`could not answer a request: ${(error as Error).message}`);
+        res.destroy();
+      })
+      .finally(() => {
+        inFlight -= 1;
+        if (inFlight === 0) idle?.();
+      });
   });
-  for (const [key, value] of response.headers) res.setHeader(key, value);
-  res.statusCode = response.status ?? 200;
-  if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return;
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
-}
-
-/** Turns any failure of a handler into a clean HTTP answer: a request never crashes the process. */
-export function answerFailure(res: ServerResponse, error: unknown, log: (line: string) => void): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (error instanceof HttpError) {
-    // A body refused half-read leaves the rest of it on the socket: close the connection after answering,
-    // or the next request on it would be read from the middle of this one.
-    if (error.status === 413) res.setHeader('connection', 'close');
-    sendGraphQLError(res, error.status, error.message, error.code);
-    return;
-  }
-  log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  sendGraphQLError(res, 500, 'Internal server error.', 'INTERNAL_SERVER_ERROR');
-}
-
-export function pathOf(req: IncomingMessage): string {
-  return new URL(req.url ?? '/', 'http://localhost').pathname;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    port,
+    origin: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          await Promise.race([
+            new Promise<void>((resolve) => (idle = resolve)),
+            new Promise<void>((resolve) => setTimeout(resolve, options.drainMs ?? 10_000).unref()),
+          ]);
+        }
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      })();
+      return closing;
+    },
+  };
 }

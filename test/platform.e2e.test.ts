@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph, SUPERGRAPH_URL } from '../schema/composition';
 import { IDENTITY_HEADER, signIdentity } from '../platform/identity';
 import { KELURAHAN } from '../subgraphs/kit/reference/kelurahan';
-import { postGraphQL, TEST_SECRETS } from '../subgraphs/kit/testing';
+import { postBody, postGraphQL, TEST_SECRETS } from '../subgraphs/kit/testing';
 import { SUBGRAPHS } from '../subgraphs/registry';
 import { startCityGraph, TEST_API_KEYS, TEST_JWT_SECRET, type CityGraph } from './support/cityGraph';
 
@@ -146,18 +146,34 @@ describe('subgraphs refuse requests that did not come through the gateway', () =
     expect(result.data).toBeUndefined();
   });
 
+  const body = JSON.stringify({ query, variables: {} });
+  const target = { audience: 'tax', body };
+
   it('refuses an identity signed with another secret', async () => {
-    const forged = signIdentity({ subject: 'intruder', role: 'agency:tax' }, 'not-the-secret-not-the-secret-000000');
-    const result = await postGraphQL(graph.subgraphs.tax.url, query, {}, { [IDENTITY_HEADER]: forged });
+    const forged = signIdentity({ subject: 'intruder', role: 'agency:tax' }, 'not-the-secret-not-the-secret-000000', target);
+    const result = await postBody(graph.subgraphs.tax.url, body, { [IDENTITY_HEADER]: forged });
     expect(result.status).toBe(401);
     expect(result.data).toBeUndefined();
   });
 
   it('refuses a replayed identity signed long ago', async () => {
-    const old = signIdentity({ subject: 'x', role: 'agency:tax' }, TEST_SECRETS.identitySecret, Date.now() - 3_600_000);
-    const result = await postGraphQL(graph.subgraphs.tax.url, query, {}, { [IDENTITY_HEADER]: old });
+    const old = signIdentity({ subject: 'x', role: 'agency:tax' }, TEST_SECRETS.identitySecret, target, Date.now() - 3_600_000);
+    const result = await postBody(graph.subgraphs.tax.url, body, { [IDENTITY_HEADER]: old });
     expect(result.status).toBe(401);
     expect(result.errors?.[0].message).toMatch(/expired/);
+  });
+
+  it('refuses a captured identity replayed with another query or at another subgraph', async () => {
+    const captured = signIdentity({ subject: 'api-key-2:agency:tax', role: 'agency:tax' }, TEST_SECRETS.identitySecret, target);
+    const other = JSON.stringify({ query: '{ taxReports(first: 5) { nodes { id grossRevenue } } }', variables: {} });
+    const replayed = await postBody(graph.subgraphs.tax.url, other, { [IDENTITY_HEADER]: captured });
+    expect(replayed.status).toBe(401);
+    expect(replayed.errors?.[0].message).toMatch(/another request body/);
+    const elsewhere = await postBody(graph.subgraphs.city.url, body, { [IDENTITY_HEADER]: captured });
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.errors?.[0].message).toMatch(/not for "city"/);
+    const genuine = await postBody(graph.subgraphs.tax.url, body, { [IDENTITY_HEADER]: captured });
+    expect(genuine.status).toBe(200);
   });
 
   it('still answers health checks, which carry no data', async () => {
@@ -305,13 +321,12 @@ describe('a resident read that cannot be audited is withheld', () => {
   let unaudited: CityGraph;
 
   beforeAll(async () => {
-    const failingSink = {
+    const failingAuditor = {
       append: async () => {
         throw new Error('audit store unreachable');
       },
-      close: async () => {},
     };
-    unaudited = await startCityGraph({ subgraphs: ['city', 'tax'], seed: false, gateway: { auditSink: failingSink } });
+    unaudited = await startCityGraph({ subgraphs: ['city', 'tax'], seed: false, gateway: { auditor: failingAuditor } });
   });
 
   afterAll(async () => {
@@ -324,7 +339,9 @@ describe('a resident read that cannot be audited is withheld', () => {
       {},
       'caseworker',
     );
-    expect(result.data).toBeNull();
+    // Refused before any agency was asked: no data at all, and a 503 since the fault is the log's, not the caller's.
+    expect(result.status).toBe(503);
+    expect(result.data ?? null).toBeNull();
     expect(result.errors).toHaveLength(1);
     expect(result.errors?.[0].extensions?.code).toBe('AUDIT_UNAVAILABLE');
     expect(result.errors?.[0].message).toMatch(/audit record could not be written/);

@@ -230,12 +230,13 @@ describe('scorecard figures match the raw records', () => {
     expect(rts.length).toBe(await graph.models.RtBudget.countDocuments({ kelurahanCode: KELURAHAN_CODE, year: 2022 }));
   });
 
-  it('refuses a scorecard representation with an unknown kelurahan code', async () => {
+  it('resolves a scorecard representation with an unknown kelurahan code to null, as every agency does', async () => {
     const result = await graph.query(
       `query($r:[_Any!]!){ _entities(representations:$r){ ... on KelurahanScorecard { branding { prodamasBudget } } } }`,
       { r: [{ __typename: 'KelurahanScorecard', kelurahanCode: '35.71.09.9999', year: 2024 }] },
     );
-    expectError(result, 'BAD_USER_INPUT', 'kelurahanCode');
+    expect(result.errors).toBeUndefined();
+    expect(result.data._entities).toEqual([null]);
   });
 });
 
@@ -277,7 +278,7 @@ describe('Resident: Prodamas roles are personal data', () => {
     const sample = await graph.models.ProdamasRole.findOne({ role: 'rt_chair', year: 2024 }).lean();
     const all = await graph.models.ProdamasRole.find({ residentId: sample!.residentId }).lean();
     for (const role of [STAFF, 'caseworker'] as const) {
-      const result = await graph.query(ROLES, { r: [{ __typename: 'Resident', id: sample!.residentId }] }, role);
+      const result = await graph.queryWithGrant(ROLES, { r: [{ __typename: 'Resident', id: sample!.residentId }] }, role);
       expect(result.errors).toBeUndefined();
       const roles = result.data._entities[0].prodamasRoles;
       expect(roles).toHaveLength(all.length);
@@ -291,7 +292,7 @@ describe('Resident: Prodamas roles are personal data', () => {
   it('refuses the public, dashboards, auditors and other agencies with FORBIDDEN on the field', async () => {
     const sample = await graph.models.ProdamasRole.findOne({}).lean();
     for (const role of ['public', 'dashboard', 'auditor', 'agency:tax'] as const) {
-      const result = await graph.query(ROLES, { r: [{ __typename: 'Resident', id: sample!.residentId }] }, role);
+      const result = await graph.queryWithGrant(ROLES, { r: [{ __typename: 'Resident', id: sample!.residentId }] }, role);
       const error = expectError(result, 'FORBIDDEN');
       expect(error.path).toEqual(['_entities', 0, 'prodamasRoles']);
       expect(result.data._entities[0].prodamasRoles).toBeNull();
@@ -299,7 +300,7 @@ describe('Resident: Prodamas roles are personal data', () => {
   });
 
   it('answers an empty list for a resident Bappeda does not know', async () => {
-    const result = await graph.query(ROLES, { r: [{ __typename: 'Resident', id: `R${'0'.repeat(32)}` }] }, STAFF);
+    const result = await graph.queryWithGrant(ROLES, { r: [{ __typename: 'Resident', id: `R${'0'.repeat(32)}` }] }, STAFF);
     expect(result.errors).toBeUndefined();
     expect(result.data._entities[0]).toEqual({ id: `R${'0'.repeat(32)}`, prodamasRoles: [] });
   });
@@ -307,7 +308,7 @@ describe('Resident: Prodamas roles are personal data', () => {
   it('loads the roles of many residents with one query', async () => {
     const residents = await graph.models.ProdamasRole.find({ year: 2023 }).limit(30).lean();
     const commands = await commandsDuring(async () => {
-      const result = await graph.query(ROLES, { r: residents.map((r) => ({ __typename: 'Resident', id: r.residentId })) }, STAFF);
+      const result = await graph.queryWithGrant(ROLES, { r: residents.map((r) => ({ __typename: 'Resident', id: r.residentId })) }, STAFF);
       expect(result.errors).toBeUndefined();
       expect(result.data._entities).toHaveLength(30);
     });

@@ -5,7 +5,7 @@ import { paginate } from '../kit/pagination';
 import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';
 import { requireYear, scorecardKey, type CityScorecardRef, type KelurahanScorecardRef } from '../kit/scorecard';
-import type { SubgraphContext } from '../kit/subgraph';
+import type { AgencyContext } from '../kit/agency';
 import { isoDate, requireObjectId, requireRt } from './inputs';
 import type { BrandingLoaders } from './loaders';
 import type { BrandingModels, ProdamasRoleDoc, ProposalDoc, RealizationDoc, RtBudgetDoc } from './models';
@@ -20,7 +20,7 @@ import {
 } from './proposals';
 import { APPROVED_STATUSES, PRODAMAS_FIELDS, approvalRoom, emptyApproved, fieldCap, fieldCapShare, type ProdamasField, type ProposalStatus } from './rules';
 
-type Context = SubgraphContext<BrandingModels, BrandingLoaders>;
+type Context = AgencyContext<BrandingModels, BrandingLoaders>;
 
 /** Who may read residents' Prodamas roles: Bappeda itself and caseworkers serving the resident. */
 const ROLE_READERS = ['agency:branding', 'caseworker'] as const;

@@ -1,15 +1,20 @@
-import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { AUDIT_APPEND_PATH } from '../../platform/audit';
+import { defineAgency } from '../kit/agency';
+import { appendRoute } from './auditLog';
+import { createCityLoaders } from './loaders';
 import { cityModels } from './models';
 import { resolvers } from './resolvers';
 
 /**
- * The city's reference subgraph. The kelurahan are public reference data kept in the kit; its one
- * collection is the resident-access audit log, which the gateway appends to and auditors read.
+ * The city's reference subgraph (Diskominfo, Satu Data). The kelurahan are public reference data kept in
+ * the kit; its one collection is the resident-access audit log, which it owns: the gateway appends to it
+ * through the audit route, auditors read it and check its chain through the graph.
  */
-export const city = createSubgraph({
+export const city = defineAgency({
   name: 'city',
-  typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,
   models: cityModels,
-  loaders: () => ({}),
+  loaders: createCityLoaders,
+  routes: { [AUDIT_APPEND_PATH]: appendRoute },
+  requiredSecrets: ['auditSecret'],
 });

@@ -1,30 +1,50 @@
 import { Schema, type Connection } from 'mongoose';
 import { compileModels, type CompiledModels, type Stored } from '../kit/models';
-import { AUDIT_COLLECTION } from '../../platform/audit';
 
 /**
- * The resident-access audit log as the city subgraph reads it. The gateway appends the records; this
- * subgraph only reads them, so the model declares no write path.
+ * The resident-access audit log, which the city subgraph owns: the gateway appends entries through the
+ * city's audit route (see auditLog.ts), auditors read them through the graph. Each entry carries its place
+ * in the chain (`seq`), the previous entry's hash and its own, so an entry edited, removed or moved in the
+ * database is found by the chain check. The model refuses every update and delete: the log only grows.
  */
-const residentAccessSchema = new Schema(
+const auditEntrySchema = new Schema(
   {
+    /** Position in the chain, from 1, without gaps. */
+    seq: { type: Number, required: true },
     at: { type: Date, required: true },
-    subject: { type: String, required: true },
-    role: { type: String, required: true },
-    purpose: { type: String, required: true },
-    residentId: { type: String, required: true, index: true },
+    kind: { type: String, required: true, enum: ['read', 'outcome'] },
+    subject: { type: String },
+    role: { type: String },
+    purpose: { type: String },
+    residentId: { type: String },
     operationName: { type: String, default: null },
-    agenciesAsked: { type: [String], default: [] },
-    agenciesAnswered: { type: [String], default: [] },
-    outcome: { type: String, enum: ['answered', 'refused'], required: true },
+    /** For an outcome: the read it completes. */
+    readId: { type: String },
+    agenciesAsked: { type: [String], default: undefined },
+    agenciesAnswered: { type: [String], default: undefined },
+    outcome: { type: String, enum: ['answered', 'refused'] },
+    prevHash: { type: String, default: '' },
+    hash: { type: String, required: true },
   },
-  { collection: AUDIT_COLLECTION, versionKey: false },
+  { collection: 'resident_access_audit', versionKey: false },
 );
-residentAccessSchema.index({ subject: 1, at: -1 });
+// One entry per place in the chain, even with several city replicas appending at once.
+auditEntrySchema.index({ seq: 1 }, { unique: true });
+// The log's pages (in _id order, see kit/pagination.ts) by resident or by caller, each from an index.
+auditEntrySchema.index({ kind: 1, residentId: 1, _id: 1 });
+auditEntrySchema.index({ kind: 1, subject: 1, _id: 1 });
+auditEntrySchema.index({ readId: 1 });
 
-export type ResidentAccess = Stored<typeof residentAccessSchema>;
+const REFUSED = ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndDelete', 'findOneAndReplace'] as const;
+for (const operation of REFUSED) {
+  auditEntrySchema.pre(operation, function refuse() {
+    throw new Error(`The resident-access audit log is append-only: ${operation} is refused.`);
+  });
+}
 
-const MODELS = { ResidentAccess: ['ResidentAccess', residentAccessSchema] } as const;
+export type AuditEntryRecord = Stored<typeof auditEntrySchema>;
+
+const MODELS = { AuditEntry: ['ResidentAccessAudit', auditEntrySchema] } as const;
 
 export type CityModels = CompiledModels<typeof MODELS>;
 

@@ -1,27 +1,18 @@
-import { requireRole } from '../kit/access';
+import { mayReadResident } from '../../platform/audit';
 import { badUserInput, forbidden } from '../../platform/errors';
+import { requireRole } from '../kit/access';
+import type { AgencyContext } from '../kit/agency';
 import { paginate, type PageArgs } from '../kit/pagination';
 import { requireResidentId } from '../kit/residents';
-import {
-  KECAMATAN,
-  KELURAHAN,
-  kecamatanByCode,
-  kelurahanByCode,
-  kelurahanByName,
-  requireKelurahanCode,
-} from '../kit/reference/kelurahan';
-import { requireYear } from '../kit/scorecard';
-import type { SubgraphContext } from '../kit/subgraph';
-import type { CityModels, ResidentAccess } from './models';
+import { KECAMATAN, KELURAHAN, kecamatanByCode, kelurahanByCode, kelurahanByName, requireKelurahanCode } from '../kit/reference/kelurahan';
+import { requireYear } from '../kit/validate';
+import { verifyChain } from './auditLog';
+import type { CityLoaders } from './loaders';
+import type { AuditEntryRecord, CityModels } from './models';
 
-type Context = SubgraphContext<CityModels>;
+type Context = AgencyContext<CityModels, CityLoaders>;
 
 const KELURAHAN_CODE_SHAPE = /^\d\d\.\d\d\.\d\d\.\d{4}$/;
-
-/** Roles that may open one resident's record, each seeing what its rules allow. */
-function mayReadResident(role: string): boolean {
-  return role === 'caseworker' || role.startsWith('agency:');
-}
 
 export const resolvers = {
   Query: {
@@ -54,23 +45,30 @@ export const resolvers = {
           `Reading a resident across agencies requires the "caseworker" role or an agency role (caller has role "${context.identity.role}").`,
         );
       }
-      const id = requireResidentId(args.id, 'id');
-      if (args.purpose.trim().length < 5) {
-        throw badUserInput('purpose', 'a stated purpose of at least 5 characters (what service this read is for)', args.purpose);
-      }
-      return { id };
+      // The gateway checked and recorded the purpose before asking; the id is checked here, where it is used.
+      return { id: requireResidentId(args.id, 'id') };
     },
     residentAccessLog(_: unknown, args: PageArgs & { residentId?: string | null; subject?: string | null }, context: Context) {
       requireRole(context.identity, ['auditor'], 'The resident-access audit log');
-      const filter: Record<string, string> = {};
+      const filter: Record<string, string> = { kind: 'read' };
       if (args.residentId) filter.residentId = requireResidentId(args.residentId, 'residentId');
       if (args.subject) filter.subject = args.subject;
-      return paginate<ResidentAccess>(context.models.ResidentAccess, filter, args);
+      return paginate<AuditEntryRecord>(context.models.AuditEntry, filter, args);
+    },
+    residentAccessChain(_: unknown, _args: unknown, context: Context) {
+      requireRole(context.identity, ['auditor'], "The audit log's chain check");
+      return verifyChain(context);
     },
   },
   ResidentAccessRecord: {
-    id: (record: ResidentAccess) => String(record._id),
-    at: (record: ResidentAccess) => record.at.toISOString(),
+    id: (entry: AuditEntryRecord) => String(entry._id),
+    at: (entry: AuditEntryRecord) => entry.at.toISOString(),
+    agenciesAsked: async (entry: AuditEntryRecord, _: unknown, context: Context) =>
+      (await context.loaders.outcomeOfRead.load(String(entry._id)))?.agenciesAsked ?? [],
+    agenciesAnswered: async (entry: AuditEntryRecord, _: unknown, context: Context) =>
+      (await context.loaders.outcomeOfRead.load(String(entry._id)))?.agenciesAnswered ?? [],
+    outcome: async (entry: AuditEntryRecord, _: unknown, context: Context) =>
+      (await context.loaders.outcomeOfRead.load(String(entry._id)))?.outcome ?? 'incomplete',
   },
   Kelurahan: {
     __resolveReference(reference: { code: string }) {

@@ -285,7 +285,7 @@ describe('resident fields: caseworker and the agency read, everyone else is refu
 
   it('gives the caseworker the loans and applications of the resident', async () => {
     const loan = await aBorrower();
-    const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, 'caseworker');
+    const result = await graph.queryWithGrant(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, 'caseworker');
     expect(result.errors).toBeUndefined();
     const resident = result.data._entities[0];
     expect(resident.kurniaLoans).toHaveLength(1);
@@ -296,7 +296,7 @@ describe('resident fields: caseworker and the agency read, everyone else is refu
 
   it('lets the owning agency read them too', async () => {
     const loan = await aBorrower();
-    const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, STAFF);
+    const result = await graph.queryWithGrant(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, STAFF);
     expect(result.errors).toBeUndefined();
     expect(result.data._entities[0].kurniaLoans[0].id).toBe(String(loan._id));
   });
@@ -304,7 +304,7 @@ describe('resident fields: caseworker and the agency read, everyone else is refu
   for (const role of ['public', 'dashboard', 'auditor', 'agency:tax'] as const) {
     it(`refuses role ${role} with FORBIDDEN on each field`, async () => {
       const loan = await aBorrower();
-      const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, role);
+      const result = await graph.queryWithGrant(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: loan.residentId }] }, role);
       expect(result.data._entities[0]).toEqual({ id: loan.residentId, kurniaLoans: null, kurniaApplications: null });
       expect(errorCodes(result)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     });
@@ -312,14 +312,14 @@ describe('resident fields: caseworker and the agency read, everyone else is refu
 
   it('answers empty lists for a resident the agency does not know', async () => {
     const unknown = residentId('3571019999990001', TEST_SECRETS.residentIdSecret);
-    const result = await graph.query(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: unknown }] }, 'caseworker');
+    const result = await graph.queryWithGrant(RESIDENT_QUERY, { r: [{ __typename: 'Resident', id: unknown }] }, 'caseworker');
     expect(result.errors).toBeUndefined();
     expect(result.data._entities[0]).toEqual({ id: unknown, kurniaLoans: [], kurniaApplications: [] });
   });
 
   it("keeps the applicant's name from the caseworker", async () => {
     const loan = await aBorrower();
-    const result = await graph.query(
+    const result = await graph.queryWithGrant(
       `query($r:[_Any!]!){ _entities(representations:$r){ ... on Resident { kurniaApplications { applicant { name businessName } } } } }`,
       { r: [{ __typename: 'Resident', id: loan.residentId }] },
       'caseworker',
@@ -534,7 +534,7 @@ describe('mutations: apply, verify, approve, disburse, repay', () => {
     });
 
     const resident = residentId(NIK, TEST_SECRETS.residentIdSecret);
-    const mine = await graph.query(
+    const mine = await graph.queryWithGrant(
       `query($r:[_Any!]!){ _entities(representations:$r){ ... on Resident { kurniaLoans { id } } } }`,
       { r: [{ __typename: 'Resident', id: resident }] },
       'caseworker',

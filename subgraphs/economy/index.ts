@@ -1,4 +1,4 @@
-import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { defineAgency } from '../kit/agency';
 import { createEconomyLoaders } from './loaders';
 import { createEconomyModels } from './models';
 import { resolvers } from './resolvers';
@@ -8,9 +8,8 @@ import { seedEconomy } from './seed';
  * The economy agency's subgraph (Dinas Koperasi dan UMTK): Program Kurnia loans and the Smart Economy
  * pillar of the city scorecard.
  */
-export const economy = createSubgraph({
+export const economy = defineAgency({
   name: 'economy',
-  typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,
   models: createEconomyModels,
   loaders: createEconomyLoaders,

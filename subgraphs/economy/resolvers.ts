@@ -5,7 +5,7 @@ import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { paginate, type PageArgs } from '../kit/pagination';
 import { isResidentId } from '../kit/residents';
 import { requireYear, scorecardKey, yearRange, type KelurahanScorecardRef } from '../kit/scorecard';
-import type { SubgraphContext } from '../kit/subgraph';
+import type { AgencyContext } from '../kit/agency';
 import type { EconomyFigures } from './indicators';
 import { requireObjectId } from '../kit/inputs';
 import type { EconomyLoaders } from './loaders';
@@ -33,7 +33,7 @@ import {
   type Standing,
 } from './rules';
 
-type Context = SubgraphContext<EconomyModels, EconomyLoaders>;
+type Context = AgencyContext<EconomyModels, EconomyLoaders>;
 
 /** What an EconomyIndicators object resolves from: the figures and, at kelurahan level, where they are for. */
 interface IndicatorsParent {

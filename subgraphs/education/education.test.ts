@@ -247,7 +247,7 @@ describe('Resident: a person’s EMAS enrolments', () => {
     const raw = await models.Enrolment.find({ residentId: rid }).sort({ enrolledAt: 1 }).lean();
     const sessions = await models.Attendance.countDocuments({ classId: attended!.classId, participantId: attended!.participantId });
     for (const role of ['caseworker', 'agency:education'] as const) {
-      const result = await graph.query(query, { r: [{ __typename: 'Resident', id: rid }] }, role);
+      const result = await graph.queryWithGrant(query, { r: [{ __typename: 'Resident', id: rid }] }, role);
       expect(result.errors).toBeUndefined();
       const list = result.data._entities[0].emasEnrolments;
       expect(list.map((e: { class: { id: string } }) => e.class.id)).toEqual(raw.map((e) => String(e.classId)));
@@ -258,13 +258,13 @@ describe('Resident: a person’s EMAS enrolments', () => {
   });
 
   it('answers an empty list for a resident EMAS does not know', async () => {
-    const result = await graph.query(query, { r: [{ __typename: 'Resident', id: `R${'0'.repeat(32)}` }] }, 'caseworker');
+    const result = await graph.queryWithGrant(query, { r: [{ __typename: 'Resident', id: `R${'0'.repeat(32)}` }] }, 'caseworker');
     expect(result.data._entities).toEqual([{ id: `R${'0'.repeat(32)}`, emasEnrolments: [] }]);
   });
 
   it.each<Role>(['public', 'dashboard', 'auditor', 'agency:health'])('refuses the field to %s', async (role) => {
     const enrolment = await models.Enrolment.findOne().lean();
-    const result = await graph.query(query, { r: [{ __typename: 'Resident', id: enrolment!.residentId }] }, role);
+    const result = await graph.queryWithGrant(query, { r: [{ __typename: 'Resident', id: enrolment!.residentId }] }, role);
     expect(result.data._entities[0].emasEnrolments).toBeNull();
     expect(errorAt(result, ['_entities', 0, 'emasEnrolments'])?.extensions?.code).toBe('FORBIDDEN');
   });

@@ -1,4 +1,4 @@
-import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { defineAgency } from '../kit/agency';
 import { createEducationLoaders } from './loaders';
 import { createEducationModels } from './models';
 import { resolvers } from './resolvers';
@@ -9,9 +9,8 @@ import { seedEducation } from './seed';
  * It contributes EMAS spots to each Kelurahan, the `society` pillar to the scorecards, and a resident's EMAS
  * enrolments to Resident.
  */
-export const education = createSubgraph({
+export const education = defineAgency({
   name: 'education',
-  typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,
   models: createEducationModels,
   loaders: createEducationLoaders,

@@ -3,7 +3,7 @@ import { requireOwningAgency, requireRole } from '../kit/access';
 import { badUserInput, conflict } from '../../platform/errors';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { ageOn, requireNik, residentId } from '../kit/residents';
-import type { SubgraphContext } from '../kit/subgraph';
+import type { AgencyContext } from '../kit/agency';
 import { objectId, requireRecordId } from './ids';
 import type { EducationLoaders } from './loaders';
 import type { ClassDoc, EducationModels, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
@@ -29,7 +29,7 @@ import { isDuplicateKey } from '../kit/inputs';
  * safe to retry: a class by the caller's idempotency key, an enrolment by its natural key (participant, class)
  * and attendance by (class, session date, participant).
  */
-type Context = SubgraphContext<EducationModels, EducationLoaders>;
+type Context = AgencyContext<EducationModels, EducationLoaders>;
 
 export const AGENCY = 'education';
 const MAX_ATTENDANCE_LIST = 100;

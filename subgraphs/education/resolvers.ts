@@ -4,7 +4,7 @@ import { compositeKey } from '../kit/loaders';
 import { paginate, type PageArgs } from '../kit/pagination';
 import { requireKelurahanCode } from '../kit/reference/kelurahan';
 import { requireYear, scorecardKey, type KelurahanScorecardRef } from '../kit/scorecard';
-import type { SubgraphContext } from '../kit/subgraph';
+import type { AgencyContext } from '../kit/agency';
 import { isRecordId, requireRecordId } from './ids';
 import type { EducationLoaders } from './loaders';
 import type { AttendanceDoc, ClassDoc, EducationModels, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
@@ -21,7 +21,7 @@ import {
 import { AGE_BANDS, ageBand, HOST_TYPES, isoDate, LEVELS, SPOT_STATUSES, WEEKDAYS } from './rules';
 import type { SocietyFigures } from './society';
 
-type Context = SubgraphContext<EducationModels, EducationLoaders>;
+type Context = AgencyContext<EducationModels, EducationLoaders>;
 type WithId = { _id: unknown };
 
 /** GraphQL enum values are the stored values in capitals. */

@@ -268,7 +268,7 @@ describe('batching: no query per key', () => {
   it('resolves 30 residents with their savings and balances in a constant number of commands', async () => {
     const ids = [...new Set(members.slice(0, 30).map((m) => m.residentId))];
     const commands = await commandsDuring(() =>
-      sg.query(
+      sg.queryWithGrant(
         `query($r:[_Any!]!){ _entities(representations:$r){ ... on Resident { wasteBankSavings { id balance wasteBank { code } } } } }`,
         { r: ids.map((id) => ({ __typename: 'Resident', id })) },
         'caseworker',
@@ -385,7 +385,7 @@ describe('member data is for the agency, and for caseworkers through Resident', 
     const member = members[5];
     const unknown = residentId('3571019999999999', TEST_SECRETS.residentIdSecret);
     for (const role of ['caseworker', AGENCY] as const) {
-      const result = await sg.query(
+      const result = await sg.queryWithGrant(
         SAVINGS,
         { r: [{ __typename: 'Resident', id: member.residentId }, { __typename: 'Resident', id: unknown }] },
         role,
@@ -403,7 +403,7 @@ describe('member data is for the agency, and for caseworkers through Resident', 
 
   it('refuses the savings field to every other role', async () => {
     for (const role of ['public', 'dashboard', 'auditor', 'agency:tax'] as const) {
-      const result = await sg.query(SAVINGS, { r: [{ __typename: 'Resident', id: members[5].residentId }] }, role);
+      const result = await sg.queryWithGrant(SAVINGS, { r: [{ __typename: 'Resident', id: members[5].residentId }] }, role);
       expect(result.data._entities[0].wasteBankSavings).toBeNull();
       expectError(result, 'FORBIDDEN');
     }

@@ -4,14 +4,14 @@ import { paginate } from '../kit/pagination';
 import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';
 import { requireYear, scorecardKey } from '../kit/scorecard';
-import type { SubgraphContext } from '../kit/subgraph';
+import type { AgencyContext } from '../kit/agency';
 import type { EnvironmentFigures } from './indicators';
 import type { EnvironmentLoaders } from './loaders';
 import type { DepositDoc, EnvironmentModels, MemberDoc, WasteBankDoc, WasteCategoryDoc, WithdrawalDoc } from './models';
 import { AGENCY, recordDeposit, recordWithdrawal, registerMember, requireMemberId, requireWasteBankCode } from './mutations';
 import { isoDay, priceOn, tonnesFromKg, type DatedPrice } from './rules';
 
-type Context = SubgraphContext<EnvironmentModels, EnvironmentLoaders>;
+type Context = AgencyContext<EnvironmentModels, EnvironmentLoaders>;
 
 /** The pillar for one scope; kelurahan-level figures about people are guarded for public callers. */
 type Indicators = EnvironmentFigures & { level: 'city' | 'kelurahan'; label: string };

@@ -1,4 +1,4 @@
-import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { defineAgency } from '../kit/agency';
 import { createHealthLoaders } from './loaders';
 import { createHealthModels } from './models';
 import { resolvers } from './resolvers';
@@ -8,9 +8,8 @@ import { seedHealth } from './seed';
  * The health agency's subgraph (Dinas Kesehatan with RSUD Gambiran): Homecare requests, patients, visits and
  * referrals, and the Smart Living pillar of the scorecard.
  */
-export const health = createSubgraph({
+export const health = defineAgency({
   name: 'health',
-  typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,
   models: createHealthModels,
   loaders: createHealthLoaders,

@@ -6,13 +6,13 @@ import { paginate, type PageArgs } from '../kit/pagination';
 import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';
 import { requireYear, scorecardKey, yearRange } from '../kit/scorecard';
-import type { SubgraphContext } from '../kit/subgraph';
+import type { AgencyContext } from '../kit/agency';
 import type { HealthLoaders, LivingFigures } from './loaders';
 import type { HealthModels, PatientRecord, ReferralRecord, RequestRecord, VisitRecord } from './models';
 import { receiveHomecareRequest, recordHomecareVisit, type ReceiveRequestInput, type RecordVisitInput } from './mutations';
 import { firstResponseHours, type RequestStatus } from './rules';
 
-type Context = SubgraphContext<HealthModels, HealthLoaders>;
+type Context = AgencyContext<HealthModels, HealthLoaders>;
 
 const AGENCY = 'health';
 

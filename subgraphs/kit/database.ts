@@ -1,38 +1,94 @@
 import mongoose, { type Connection } from 'mongoose';
-import { startEmbeddedMongo } from '../../embedded-mongo';
 
 /**
- * Where agency data lives: a real MongoDB when MONGODB_URI is set, otherwise the embedded store started in
- * this process. Each agency gets its own database, `kediri_<agency>`, so agencies never share collections.
+ * Where agency data lives: a real MongoDB when MONGODB_URI is set (a replica set, for transactions),
+ * otherwise the embedded store. Each agency gets its own database, `kediri_<agency>`, so agencies never
+ * share collections.
+ *
+ * Inside `connection.transaction(...)`, mongoose hands the transaction's session to every operation by
+ * itself, so a write unit cannot forget to pass it and write outside its transaction by mistake.
  */
-export interface MongoTarget {
-  uri: string;
-  /** True when this process started the embedded store and must stop it. */
-  embedded: boolean;
-  stop(): Promise<void>;
-}
-
-export async function resolveMongoTarget(mongoUri: string | undefined): Promise<MongoTarget> {
-  if (mongoUri) return { uri: mongoUri, embedded: false, stop: async () => {} };
-  const store = await startEmbeddedMongo({ port: 0 });
-  return { uri: store.uri, embedded: true, stop: () => store.stop() };
-}
+mongoose.set('transactionAsyncLocalStorage', true);
 
 export function databaseName(agency: string): string {
   return `kediri_${agency}`;
 }
 
-export async function connectAgencyDatabase(agency: string, uri: string): Promise<Connection> {
+export interface ConnectOptions {
+  /** How long one attempt may take to find the server. */
+  serverSelectionTimeoutMS?: number;
+}
+
+export async function connectAgencyDatabase(agency: string, uri: string, options: ConnectOptions = {}): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     dbName: databaseName(agency),
-    // Fail fast with a clear error when the database is unreachable instead of hanging a request.
-    serverSelectionTimeoutMS: 5_000,
+    // Fail an unreachable database within seconds instead of hanging a request.
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
   });
-  await connection.asPromise();
+  try {
+    await connection.asPromise();
+  } catch (error) {
+    await connection.close().catch(() => {});
+    throw error;
+  }
   return connection;
+}
+
+export interface RetryOptions {
+  /** When to give up, in milliseconds from the first attempt. */
+  deadlineMs: number;
+  /** Called before each wait, to report progress. */
+  onRetry?: (attempt: number, error: Error, waitMs: number) => void;
+}
+
+/**
+ * Connects, and when the database is not there yet (starting, seeding, elsewhere in a cluster where
+ * nothing orders start-up) tries again with growing waits until the deadline. Only after the deadline does
+ * it fail, with the last error.
+ */
+export async function connectWithRetry(agency: string, uri: string, options: RetryOptions): Promise<Connection> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await connectAgencyDatabase(agency, uri, { serverSelectionTimeoutMS: 2_000 });
+    } catch (error) {
+      const wait = Math.min(250 * 2 ** (attempt - 1), 5_000);
+      if (Date.now() + wait - started > options.deadlineMs) {
+        throw new Error(`The database at ${redactUri(uri)} did not answer within ${options.deadlineMs / 1000} s: ${(error as Error).message}`);
+      }
+      options.onRetry?.(attempt, error as Error, wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/** A connection string without its password, for logs. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
 }
 
 /** Builds every model's indexes before serving, so unique rules hold from the first request. */
 export async function ensureIndexes(models: Record<string, mongoose.Model<any>>): Promise<void> {
-  await Promise.all(Object.values(models).map((model) => model.init()));
+  for (const model of Object.values(models)) await model.init();
+}
+
+/** Whether the database answers a ping within `timeoutMs`; never waits longer. */
+export async function pingDatabase(connection: Connection, timeoutMs: number): Promise<boolean> {
+  if (connection.readyState !== 1 || !connection.db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      connection.db
+        .admin()
+        .ping()
+        .then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -63,20 +63,38 @@ describe('residents', () => {
 
 describe('the signed identity between gateway and subgraphs', () => {
   const identity = { subject: 'api-key-2:agency:tax', role: 'agency:tax' } as const;
+  const body = '{"query":"{ taxpayers { totalCount } }"}';
+  const target = { audience: 'tax', body };
 
-  it('round-trips a signed identity', () => {
-    expect(verifyIdentity(signIdentity(identity, SECRET), SECRET)).toEqual(identity);
+  it('round-trips a signed identity for its body and subgraph, with a grant when there is one', () => {
+    expect(verifyIdentity(signIdentity(identity, SECRET, target), SECRET, target)).toEqual({ identity });
+    const grant = { reads: [{ residentId: 'R0123456789abcdef0123456789abcdef', purpose: 'Case 7: home visit', auditId: 'a1' }] };
+    expect(verifyIdentity(signIdentity(identity, SECRET, { ...target, grant }), SECRET, target)).toEqual({ identity, grant });
   });
 
   it('refuses a missing, tampered, foreign or stale header', () => {
-    const signed = signIdentity(identity, SECRET);
+    const signed = signIdentity(identity, SECRET, target);
     const [payload, signature] = signed.split('.');
     const forgedPayload = Buffer.from(JSON.stringify({ sub: 'x', role: 'caseworker', iat: Date.now() })).toString('base64url');
-    expect(() => verifyIdentity(undefined, SECRET)).toThrow(IdentityError);
-    expect(() => verifyIdentity(`${forgedPayload}.${signature}`, SECRET)).toThrow(/invalid/);
-    expect(() => verifyIdentity(signIdentity(identity, `${SECRET}-other`), SECRET)).toThrow(/invalid/);
-    expect(() => verifyIdentity(signIdentity(identity, SECRET, Date.now() - 3_600_000), SECRET)).toThrow(/expired/);
-    expect(() => verifyIdentity(`${payload}`, SECRET)).toThrow(/malformed/);
+    expect(() => verifyIdentity(undefined, SECRET, target)).toThrow(IdentityError);
+    expect(() => verifyIdentity(`${forgedPayload}.${signature}`, SECRET, target)).toThrow(/invalid/);
+    expect(() => verifyIdentity(signIdentity(identity, `${SECRET}-other`, target), SECRET, target)).toThrow(/invalid/);
+    expect(() => verifyIdentity(signIdentity(identity, SECRET, target, Date.now() - 60_000), SECRET, target)).toThrow(/expired/);
+    expect(() => verifyIdentity(`${payload}`, SECRET, target)).toThrow(/malformed/);
+  });
+
+  it('refuses a header replayed with another body or at another subgraph', () => {
+    const signed = signIdentity(identity, SECRET, target);
+    expect(() => verifyIdentity(signed, SECRET, { audience: 'tax', body: '{"query":"{ taxReports { totalCount } }"}' })).toThrow(
+      /another request body/,
+    );
+    expect(() => verifyIdentity(signed, SECRET, { audience: 'health', body })).toThrow(/signed for subgraph "tax", not for "health"/);
+  });
+
+  it('refuses an empty subject and a malformed grant', () => {
+    expect(() => verifyIdentity(signIdentity({ subject: '', role: 'dashboard' }, SECRET, target), SECRET, target)).toThrow(/subject/);
+    const bad = signIdentity(identity, SECRET, { ...target, grant: { reads: 'all' } as never });
+    expect(() => verifyIdentity(bad, SECRET, target)).toThrow(/grant/);
   });
 });
 

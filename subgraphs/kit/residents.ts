@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { isResidentId } from '../../platform/audit';
 import { badUserInput } from '../../platform/errors';
 import { createRandom } from './random';
 import { KELURAHAN } from './reference/kelurahan';
@@ -27,9 +28,7 @@ export function residentId(nik: string, secret: string): string {
   return `R${createHmac('sha256', secret).update(nik).digest('hex').slice(0, 32)}`;
 }
 
-export function isResidentId(value: unknown): value is string {
-  return typeof value === 'string' && /^R[0-9a-f]{32}$/.test(value);
-}
+export { isResidentId };
 
 export function requireResidentId(value: unknown, field: string): string {
   if (!isResidentId(value)) throw badUserInput(field, 'a resident id ("R" and 32 hex digits)', value);

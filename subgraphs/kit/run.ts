@@ -1,44 +1,82 @@
-import { subgraphEntry } from '../registry';
-import { readPlatformConfig, readPort } from '../../platform/config';
-import { resolveMongoTarget } from './database';
+import { startEmbeddedMongo } from '../../embedded-mongo';
+import { ConfigError, readFlag, readInteger, readPlatformConfig, readPort } from '../../platform/config';
 import { loadDevelopmentEnv } from '../../platform/env';
-import { startSubgraph, type ModelMap, type SubgraphDefinition } from './subgraph';
+import { graphQLError, json, listen, type HttpHandler } from '../../platform/http';
+import { subgraphEntry } from '../registry';
+import type { AgencyDefinition, ModelMap } from './agency';
+import { connectWithRetry, redactUri } from './database';
+import type { FiguresSource } from './pillar';
+import { buildSubgraph, type BuiltSubgraph } from './subgraph';
 
 /**
- * The process entry of one subgraph (each agency's main.ts calls it): reads the settings, reaches the
- * database (starting the embedded store when MONGODB_URI is unset), seeds when empty unless told not to,
- * listens, and shuts down cleanly on SIGTERM or SIGINT.
+ * The process entry of one subgraph. It listens at once and answers 503 "starting" while it reaches its
+ * database, so an orchestrator or the gateway sees it alive but not ready; it retries the database with
+ * growing waits until STARTUP_DEADLINE_MS, because in a cluster nothing orders start-up and a late
+ * database is the normal case; then it builds the agency's schema and serves. SIGTERM or SIGINT drains
+ * requests in flight and closes cleanly.
  */
-export async function runSubgraph<Models extends ModelMap, Loaders>(
-  definition: SubgraphDefinition<Models, Loaders>,
-): Promise<void> {
+const DEFAULT_STARTUP_DEADLINE_MS = 120_000;
+
+function readFiguresSource(env: NodeJS.ProcessEnv): FiguresSource {
+  const value = env.FIGURES_SOURCE || 'read-model';
+  if (value !== 'read-model' && value !== 'raw') {
+    throw new ConfigError(`FIGURES_SOURCE must be "read-model" or "raw", received "${value}".`);
+  }
+  return value;
+}
+
+export async function runSubgraph<Models extends ModelMap, Loaders>(definition: AgencyDefinition<Models, Loaders>): Promise<void> {
   loadDevelopmentEnv();
   const log = (line: string) => console.log(`[${definition.name}] ${line}`);
-  const config = readPlatformConfig();
-  const port = readPort(process.env, 'PORT', subgraphEntry(definition.name).port);
-  const target = await resolveMongoTarget(config.mongoUri);
-  if (target.embedded) log(`MONGODB_URI is unset: using the embedded store at ${target.uri}`);
+  const env = process.env;
+  const config = readPlatformConfig(env);
+  const port = readPort(env, 'PORT', subgraphEntry(definition.name).port);
+  const deadlineMs = readInteger(env, 'STARTUP_DEADLINE_MS', DEFAULT_STARTUP_DEADLINE_MS, { min: 1_000 });
+  const figuresSource = readFiguresSource(env);
 
-  const running = await startSubgraph(definition, {
-    port,
-    host: process.env.HOST || '127.0.0.1',
-    mongoUri: target.uri,
-    identitySecret: config.identitySecret,
-    residentIdSecret: config.residentIdSecret,
-    seedIfEmpty: process.env.SEED_IF_EMPTY !== 'false',
-    log,
-  });
-  log(`ready at ${running.url}`);
+  // Alone on a laptop, without MONGODB_URI, the subgraph starts its own in-memory store and fills it.
+  const embedded = config.mongoUri ? undefined : await startEmbeddedMongo({ port: 0 });
+  const mongoUri = config.mongoUri ?? embedded!.uri;
+  if (embedded) log(`MONGODB_URI is unset: using an in-memory embedded store at ${embedded.uri}`);
+  const seed = readFlag(env, 'SEED_IF_EMPTY', embedded !== undefined);
 
-  let shuttingDown = false;
+  let built: BuiltSubgraph<Models> | undefined;
+  let starting = 'reaching its database';
+  const handler: HttpHandler = async (request) => {
+    if (built) return built.handle(request);
+    if (request.path === '/health') return json(503, { status: 'starting', subgraph: definition.name, detail: starting });
+    return graphQLError(503, `The ${definition.name} subgraph is starting (${starting}); try again shortly.`, 'SERVICE_STARTING');
+  };
+  const listening = await listen(handler, { port, host: env.HOST || '127.0.0.1', log });
+  log(`listening at ${listening.origin}/graphql, starting`);
+
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
+    if (stopping) return;
+    stopping = true;
     log(`${signal} received: finishing requests in flight, then closing`);
-    await running.stop();
-    await target.stop();
+    await listening.close();
+    await built?.stop();
+    await built?.connection.close();
+    await embedded?.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const connection = await connectWithRetry(definition.name, mongoUri, {
+    deadlineMs,
+    onRetry: (attempt, error, waitMs) =>
+      log(`database at ${redactUri(mongoUri)} not reachable yet (attempt ${attempt}: ${error.message}); retrying in ${waitMs} ms`),
+  });
+  starting = seed ? 'seeding sample data into an empty database' : 'building its schema';
+  built = await buildSubgraph(definition, {
+    connection,
+    identitySecret: config.identitySecret,
+    secrets: { residentIdSecret: config.residentIdSecret, auditSecret: config.auditSecret },
+    figuresSource,
+    seedIfEmpty: seed,
+    log,
+  });
+  log(`ready at ${listening.origin}/graphql${figuresSource === 'raw' ? ' (scorecard figures re-aggregated on every request)' : ''}`);
 }

@@ -1,159 +1,173 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
-import type { Connection, Model } from 'mongoose';
-import { connectAgencyDatabase, ensureIndexes } from './database';
-import { answerFailure, executeGraphQL, pathOf, sendGraphQLError, sendJson } from '../../platform/http';
-import { IDENTITY_HEADER, IdentityError, verifyIdentity, type Identity } from '../../platform/identity';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import DataLoader from 'dataloader';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Connection } from 'mongoose';
+import {
+  executeGraphQL,
+  failureResponse,
+  graphQLError,
+  json,
+  listen,
+  parseJsonBody,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+} from '../../platform/http';
+import { IDENTITY_HEADER, IdentityError, verifyIdentity, type Identity, type VerifiedIdentity } from '../../platform/identity';
+import type { AgencyContext, AgencyDefinition, ModelMap, Secrets } from './agency';
+import { connectAgencyDatabase, ensureIndexes, pingDatabase } from './database';
+import { entityReferenceResolvers, mergeResolvers } from './entities';
+import { ResidentGrantError, requireResidentGrant } from './grants';
+import type { FiguresSource } from './pillar';
+import { readDataVersion, readModelModels, type ReadModelModels } from './readModel';
+import { ensureReadModel, seedIfEmpty } from './seeding';
+import { runWriteUnit } from './writes';
 
 /**
- * What an agency writes to plug into the graph: its SDL, resolvers, models and per-request loaders.
- * Everything else (HTTP, identity check, database connection, health, shutdown) is the kit's.
+ * Building a subgraph is separate from listening: `buildSubgraph` returns a handler a test can call without a
+ * port, `serveSubgraph` puts it on one. The kit answers /graphql (after checking the gateway's signed
+ * identity and, for a resident's personal data, its grant), /health (the database answers a ping within
+ * a second) and /version (the agency's data version, which the gateway's response cache follows).
  */
-export type ModelMap = Record<string, Model<any>>;
-
-export interface SubgraphContext<Models extends ModelMap = ModelMap, Loaders = unknown> {
-  identity: Identity;
-  models: Models;
-  /** Built fresh for every request, so batching and caching never leak between callers. */
-  loaders: Loaders;
-  /** Settings the resolvers need, such as the resident-id secret. */
-  secrets: { residentIdSecret: string };
-}
-
-export interface SubgraphDefinition<Models extends ModelMap = ModelMap, Loaders = unknown> {
-  name: string;
-  typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<SubgraphContext<Models, Loaders>>;
-  models(connection: Connection): Models;
-  loaders(models: Models, identity: Identity): Loaders;
-  /** Writes the sample data when the agency's database is empty; returns how many records it wrote. */
-  seed?(models: Models, secrets: { residentIdSecret: string }): Promise<Record<string, number>>;
-}
-
-export function createSubgraph<Models extends ModelMap, Loaders>(
-  definition: SubgraphDefinition<Models, Loaders>,
-): SubgraphDefinition<Models, Loaders> {
-  return definition;
-}
-
-/** Reads an agency's schema.graphql, e.g. `loadTypeDefs(new URL('./schema.graphql', import.meta.url))`. */
-export function loadTypeDefs(url: URL): DocumentNode {
-  return parse(readFileSync(url, 'utf8'));
-}
-
-export interface SubgraphOptions {
-  port?: number;
-  host?: string;
-  mongoUri: string;
+export interface SubgraphDeps {
+  /** An open connection to the agency's database (see database.ts). */
+  connection: Connection;
   identitySecret: string;
-  residentIdSecret: string;
-  /** Write the sample data before listening when the agency's database is empty. */
+  secrets: Secrets;
+  /** Where scorecard figures come from; the read model unless a benchmark or check asks for raw aggregation. */
+  figuresSource?: FiguresSource;
+  /** Write the sample data (and its read model) first when the agency's database is empty. */
   seedIfEmpty?: boolean;
   log?: (line: string) => void;
 }
 
-export interface RunningSubgraph<Models extends ModelMap = ModelMap> {
+export interface BuiltSubgraph<Models extends ModelMap = ModelMap> {
   name: string;
-  url: string;
-  port: number;
-  models: Models;
+  models: Models & ReadModelModels;
   connection: Connection;
-  httpServer: Server;
+  handle: HttpHandler;
+  /** Runs a write unit outside any request, as a mutation would (scripts, tests). */
+  transaction: AgencyContext<Models>['transaction'];
+  /** Stops the GraphQL server; the connection belongs to whoever opened it. */
   stop(): Promise<void>;
 }
 
-/** Connects the agency's database, builds its schema and starts listening. Resolves once it serves. */
-export async function startSubgraph<Models extends ModelMap, Loaders>(
-  definition: SubgraphDefinition<Models, Loaders>,
-  options: SubgraphOptions,
-): Promise<RunningSubgraph<Models>> {
-  const log = options.log ?? ((line: string) => console.log(`[${definition.name}] ${line}`));
-  const connection = await connectAgencyDatabase(definition.name, options.mongoUri);
-  try {
-    const models = definition.models(connection);
-    await ensureIndexes(models);
-    const secrets = { residentIdSecret: options.residentIdSecret };
-    if (options.seedIfEmpty) {
-      const written = await seedIfEmpty(definition, models, secrets);
-      if (written) log(`seeded sample data: ${Object.entries(written).map(([k, n]) => `${n} ${k}`).join(', ')}`);
-    }
+/** How long /health waits for the database to answer a ping before saying it is unavailable. */
+const HEALTH_PING_TIMEOUT_MS = 1_000;
 
-    const httpServer = createServer();
-    const apollo = new ApolloServer<SubgraphContext<Models, Loaders>>({
-      schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }),
-      // Inline traces serve Apollo's hosted metrics service, which the city does not use.
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
-      includeStacktraceInErrorResponses: false,
-      formatError: (formatted, error) => maskUnexpectedError(formatted, error, definition.name, log),
-      // The process entry drains and closes everything in order on SIGTERM/SIGINT; Apollo must not race it.
-      stopOnTerminationSignals: false,
-    });
-    await apollo.start();
-
-    httpServer.on('request', (req, res) => {
-      handle().catch((error) => answerFailure(res, error, log));
-      async function handle(): Promise<void> {
-        const path = pathOf(req);
-        if (path === '/health') {
-          const up = connection.readyState === 1;
-          sendJson(res, up ? 200 : 503, { status: up ? 'ok' : 'database unavailable', subgraph: definition.name });
-          return;
-        }
-        if (path !== '/graphql') {
-          sendGraphQLError(res, 404, `No route ${path}: the subgraph serves /graphql and /health.`, 'NOT_FOUND');
-          return;
-        }
-        let identity: Identity;
-        try {
-          identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string | undefined, options.identitySecret);
-        } catch (error) {
-          if (!(error instanceof IdentityError)) throw error;
-          sendGraphQLError(res, 401, `Refused: ${error.message}.`, 'UNAUTHENTICATED');
-          return;
-        }
-        await executeGraphQL(apollo, req, res, async () => ({
-          identity,
-          models,
-          loaders: definition.loaders(models, identity),
-          secrets,
-        }));
-      }
-    });
-
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-    });
-    const { port } = httpServer.address() as AddressInfo;
-    const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : (options.host ?? '127.0.0.1')}:${port}/graphql`;
-
-    let stopping: Promise<void> | undefined;
-    return {
-      name: definition.name,
-      url,
-      port,
-      models,
-      connection,
-      httpServer,
-      stop() {
-        // Apollo's drain plugin stops accepting, lets requests in flight finish, then closes the server;
-        // only after that is the database closed under them.
-        stopping ??= apollo.stop().then(() => connection.close());
-        return stopping;
-      },
-    };
-  } catch (error) {
-    await connection.close();
-    throw error;
+export async function buildSubgraph<Models extends ModelMap, Loaders>(
+  definition: AgencyDefinition<Models, Loaders>,
+  deps: SubgraphDeps,
+): Promise<BuiltSubgraph<Models>> {
+  const log = deps.log ?? ((line: string) => console.log(`[${definition.name}] ${line}`));
+  const { connection } = deps;
+  const models = { ...definition.models(connection), ...readModelModels(connection) } as Models & ReadModelModels;
+  await ensureIndexes(models);
+  if (deps.seedIfEmpty) {
+    const written = await seedIfEmpty(definition, models, deps.secrets);
+    if (written) log(`seeded sample data: ${Object.entries(written).map(([kind, n]) => `${n} ${kind}`).join(', ')}`);
   }
+  if (definition.pillar) {
+    const rebuilt = await ensureReadModel(definition, models);
+    if (rebuilt !== undefined) log(`read model rebuilt from the raw records: ${rebuilt} figure documents`);
+  }
+  const source = deps.figuresSource ?? 'read-model';
+  for (const secret of definition.requiredSecrets ?? []) {
+    if (!deps.secrets[secret]) throw new Error(`The ${definition.name} subgraph needs the secret ${secret}, which is not set.`);
+  }
+  const transaction: AgencyContext<Models>['transaction'] = (work, options) =>
+    runWriteUnit({ agency: definition.name, connection, models, pillar: definition.pillar }, work, options);
+
+  const resolvers = mergeResolvers(
+    entityReferenceResolvers(definition.typeDefs),
+    definition.pillar?.resolvers() ?? {},
+    definition.resolvers as Record<string, Record<string, unknown>>,
+  );
+  const apollo = new ApolloServer<AgencyContext<Models, Loaders>>({
+    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: resolvers as never }),
+    // Inline traces serve Apollo's hosted metrics service, which the city does not use.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskUnexpectedError(formatted, error, definition.name, log),
+    // The process entry stops everything in order on SIGTERM/SIGINT; Apollo must not race it.
+    stopOnTerminationSignals: false,
+  });
+  await apollo.start();
+
+  const noFigures = new DataLoader<string, never>(async () => {
+    throw new Error(`The ${definition.name} subgraph reports on no pillar.`);
+  });
+
+  const contextFor = (identity: Identity): AgencyContext<Models, Loaders> => ({
+    agency: definition.name,
+    identity,
+    models,
+    loaders: definition.loaders(models, identity),
+    figures: definition.pillar ? definition.pillar.loader(models, source) : noFigures,
+    secrets: deps.secrets,
+    transaction,
+  });
+
+  /** The gateway's signed identity for this request: for /graphql the audience is the subgraph, for other routes the subgraph and the path. */
+  function verify(request: HttpRequest, audience: string): VerifiedIdentity | HttpResponse {
+    try {
+      return verifyIdentity(request.headers[IDENTITY_HEADER], deps.identitySecret, { audience, body: request.body });
+    } catch (error) {
+      if (!(error instanceof IdentityError)) throw error;
+      return graphQLError(401, `Refused: ${error.message}.`, 'UNAUTHENTICATED');
+    }
+  }
+
+  async function graphql(request: HttpRequest): Promise<HttpResponse> {
+    const verified = verify(request, definition.name);
+    if (!('identity' in verified)) return verified;
+    const body = parseJsonBody(request);
+    try {
+      requireResidentGrant(body, verified.grant);
+    } catch (error) {
+      if (!(error instanceof ResidentGrantError)) throw error;
+      return graphQLError(403, error.message, 'FORBIDDEN');
+    }
+    return executeGraphQL(apollo, request, async () => contextFor(verified.identity), body);
+  }
+
+  const handle: HttpHandler = async (request) => {
+    try {
+      if (request.path === '/health') {
+        const up = await pingDatabase(connection, HEALTH_PING_TIMEOUT_MS);
+        return json(up ? 200 : 503, { status: up ? 'ok' : 'database unavailable', subgraph: definition.name });
+      }
+      if (request.path === '/version') {
+        return json(200, { subgraph: definition.name, dataVersion: await readDataVersion(models, definition.name) });
+      }
+      if (request.path === '/graphql') return await graphql(request);
+      const route = definition.routes?.[request.path];
+      if (route) {
+        const verified = verify(request, `${definition.name}:${request.path}`);
+        return 'identity' in verified ? await route(request, contextFor(verified.identity)) : verified;
+      }
+      return graphQLError(404, `No route ${request.path}: the subgraph serves /graphql, /health and /version.`, 'NOT_FOUND');
+    } catch (error) {
+      return failureResponse(error, log);
+    }
+  };
+
+  return { name: definition.name, models, connection, handle, transaction, stop: () => apollo.stop() };
+}
+
+export interface ServedSubgraph {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Puts a built subgraph on a port (0 picks a free one). Resolves once it listens. */
+export async function serveSubgraph(built: BuiltSubgraph<any>, options: { port?: number; host?: string; log?: (line: string) => void }): Promise<ServedSubgraph> {
+  const listening = await listen(built.handle, { port: options.port ?? 0, host: options.host ?? '127.0.0.1', log: options.log });
+  return { url: `${listening.origin}/graphql`, port: listening.port, close: () => listening.close() };
 }
 
 /**
@@ -173,14 +187,54 @@ export function maskUnexpectedError(
   return { ...formatted, message: `Internal error in the ${subgraph} subgraph.` };
 }
 
-/** Seeds an agency's database when every collection is empty; a database with any data is left as it is. */
-export async function seedIfEmpty<Models extends ModelMap, Loaders>(
-  definition: SubgraphDefinition<Models, Loaders>,
-  models: Models,
-  secrets: { residentIdSecret: string },
-): Promise<Record<string, number> | undefined> {
-  if (!definition.seed) return undefined;
-  const counts = await Promise.all(Object.values(models).map((model) => model.estimatedDocumentCount()));
-  if (counts.some((count) => count > 0)) return undefined;
-  return definition.seed(models, secrets);
+export interface StartOptions {
+  mongoUri: string;
+  identitySecret: string;
+  residentIdSecret: string;
+  auditSecret?: string;
+  port?: number;
+  host?: string;
+  seedIfEmpty?: boolean;
+  figuresSource?: FiguresSource;
+  log?: (line: string) => void;
+}
+
+export interface RunningSubgraph<Models extends ModelMap = ModelMap> extends BuiltSubgraph<Models> {
+  url: string;
+  port: number;
+}
+
+/** Connects to the agency's database, builds and serves, in one call (tests and the benchmark use it). */
+export async function startSubgraph<Models extends ModelMap, Loaders>(
+  definition: AgencyDefinition<Models, Loaders>,
+  options: StartOptions,
+): Promise<RunningSubgraph<Models>> {
+  const connection = await connectAgencyDatabase(definition.name, options.mongoUri);
+  try {
+    const built = await buildSubgraph(definition, {
+      connection,
+      identitySecret: options.identitySecret,
+      secrets: { residentIdSecret: options.residentIdSecret, auditSecret: options.auditSecret },
+      figuresSource: options.figuresSource,
+      seedIfEmpty: options.seedIfEmpty,
+      log: options.log,
+    });
+    const served = await serveSubgraph(built, options);
+    let stopping: Promise<void> | undefined;
+    return {
+      ...built,
+      url: served.url,
+      port: served.port,
+      stop() {
+        stopping ??= served
+          .close()
+          .then(() => built.stop())
+          .then(() => connection.close());
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
 }

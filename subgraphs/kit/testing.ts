@@ -1,6 +1,8 @@
 import { startEmbeddedMongo } from '../../embedded-mongo';
-import { IDENTITY_HEADER, signIdentity, type Identity, type Role } from '../../platform/identity';
-import { startSubgraph, type ModelMap, type RunningSubgraph, type SubgraphDefinition } from './subgraph';
+import { IDENTITY_HEADER, signIdentity, type Identity, type ResidentGrant, type Role } from '../../platform/identity';
+import type { AgencyDefinition, ModelMap } from './agency';
+import type { Random } from './random';
+import { startSubgraph, type RunningSubgraph } from './subgraph';
 
 /**
  * Test support: starts one agency's subgraph for real (embedded store on port 0, HTTP on port 0) and sends
@@ -9,6 +11,7 @@ import { startSubgraph, type ModelMap, type RunningSubgraph, type SubgraphDefini
 export const TEST_SECRETS = {
   identitySecret: 'test-identity-secret-0123456789abcdef',
   residentIdSecret: 'test-resident-secret-0123456789abcdef',
+  auditSecret: 'test-audit-secret-0123456789abcdef0123',
 } as const;
 
 export interface GraphQLResult<T = any> {
@@ -19,7 +22,9 @@ export interface GraphQLResult<T = any> {
 
 export interface TestSubgraph<Models extends ModelMap> extends RunningSubgraph<Models> {
   /** Sends a GraphQL request as the given role (default public). */
-  query<T = any>(query: string, variables?: Record<string, unknown>, role?: Role): Promise<GraphQLResult<T>>;
+  query<T = any>(query: string, variables?: Record<string, unknown>, role?: Role, grant?: ResidentGrant): Promise<GraphQLResult<T>>;
+  /** Like query, with the gateway's grant for the Resident representations in `variables.r`, as after an audited read. */
+  queryWithGrant<T = any>(query: string, variables: { r: unknown[] }, role: Role): Promise<GraphQLResult<T>>;
   /** MongoDB's opcounters of the store behind it, to count round trips. */
   opcounters(): Promise<Record<string, number>>;
   /** Commands that touch data so far (find, aggregate, getMore, ...), without the driver's heartbeats. */
@@ -36,28 +41,52 @@ export function dataCommandsOf(serverStatus: { metrics?: { commands?: Record<str
   return DATA_COMMANDS.reduce((sum, name) => sum + Number(commands[name]?.total ?? 0), 0);
 }
 
+/** Posts a body exactly as given, so that a signature made over it holds. */
+export async function postBody<T = any>(url: string, body: string, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await response.text();
+  let parsed: Omit<GraphQLResult<T>, 'status'>;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`Expected a JSON answer from ${url} (HTTP ${response.status}), received: ${text.slice(0, 200)}`);
+  }
+  return { status: response.status, ...parsed };
+}
+
 export async function postGraphQL<T = any>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<GraphQLResult<T>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Omit<GraphQLResult<T>, 'status'>;
-  return { status: response.status, ...body };
+  return postBody<T>(url, JSON.stringify({ query, variables }), headers);
 }
 
-export function identityHeaders(role: Role, subject = `test-${role}`): Record<string, string> {
+/** The identity header the gateway would send to `audience` with this body. */
+export function identityHeaders(
+  role: Role,
+  target: { audience: string; body: string; grant?: ResidentGrant },
+  subject = `test-${role}`,
+): Record<string, string> {
   const identity: Identity = { subject, role };
-  return { [IDENTITY_HEADER]: signIdentity(identity, TEST_SECRETS.identitySecret) };
+  return { [IDENTITY_HEADER]: signIdentity(identity, TEST_SECRETS.identitySecret, target) };
+}
+
+/** Sends a GraphQL request to a subgraph as the gateway would: signed for this body and this subgraph. */
+export function querySubgraph<T = any>(
+  subgraph: { name: string; url: string },
+  query: string,
+  variables: Record<string, unknown> = {},
+  role: Role = 'public',
+  grant?: ResidentGrant,
+): Promise<GraphQLResult<T>> {
+  const body = JSON.stringify({ query, variables });
+  return postBody<T>(subgraph.url, body, identityHeaders(role, { audience: subgraph.name, body, grant }));
 }
 
 export async function startTestSubgraph<Models extends ModelMap, Loaders>(
-  definition: SubgraphDefinition<Models, Loaders>,
+  definition: AgencyDefinition<Models, Loaders>,
   options: { seed?: boolean; mongoUri?: string } = {},
 ): Promise<TestSubgraph<Models>> {
   const store = options.mongoUri ? undefined : await startEmbeddedMongo({ port: 0 });
@@ -69,20 +98,48 @@ export async function startTestSubgraph<Models extends ModelMap, Loaders>(
     seedIfEmpty: options.seed ?? false,
     log: () => {},
   });
+  const serverStatus = () => running.connection.db!.admin().command({ serverStatus: 1 });
   return {
     ...running,
     mongoUri,
-    query: (query, variables, role = 'public') => postGraphQL(running.url, query, variables, identityHeaders(role)),
+    query: (query, variables, role = 'public', grant) => querySubgraph(running, query, variables, role, grant),
+    queryWithGrant: (query, variables, role) => querySubgraph(running, query, variables, role, grantForResidents(variables.r)),
     async opcounters() {
-      const status = await running.connection.db!.admin().command({ serverStatus: 1 });
+      const status = await serverStatus();
       return Object.fromEntries(Object.entries(status.opcounters).map(([k, v]) => [k, Number(v)]));
     },
     async dataCommands() {
-      return dataCommandsOf(await running.connection.db!.admin().command({ serverStatus: 1 }));
+      return dataCommandsOf(await serverStatus());
     },
     async stop() {
       await running.stop();
       await store?.stop();
     },
   };
+}
+
+/** Where a random write goes: the agency's staff API, and its models to pick real records to write about. */
+export interface WriteTarget<Models = any> {
+  /** Sends a query or mutation as the agency's own staff role (`agency:<name>`). */
+  query<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>>;
+  models: Models;
+}
+
+/**
+ * One random but valid write of an agency, for the read model's consistency tests: it picks real records
+ * through `target.models` with `random`, performs one mutation through `target.query`, fails the test if
+ * the mutation is refused, and returns a short label of what it did ("filed report 2024-03 of object …").
+ * Each agency exports one as `randomWrites` from its sampleWrites.ts; the cross-agency test runs hundreds.
+ */
+export type RandomWrite<Models = any> = (random: Random, target: WriteTarget<Models>) => Promise<string>;
+
+/**
+ * The grant the gateway signs for a resident read after writing its audit entry, covering every Resident
+ * representation in `representations`: what a test sends to read residents at a subgraph directly.
+ */
+export function grantForResidents(representations: unknown): ResidentGrant {
+  const ids = (Array.isArray(representations) ? representations : [])
+    .filter((item): item is { __typename: string; id: string } => item?.__typename === 'Resident')
+    .map((item) => item.id);
+  return { reads: ids.map((residentId) => ({ residentId, purpose: 'Test: the read a caseworker made', auditId: 'test-audit-entry' })) };
 }

@@ -1,6 +1,7 @@
-import { createSubgraph, loadTypeDefs } from '../kit/subgraph';
+import { defineAgency } from '../kit/agency';
 import { createTaxLoaders } from './loaders';
 import { createTaxModels } from './models';
+import { governance } from './pillar';
 import { resolvers } from './resolvers';
 import { seedTax } from './seed';
 
@@ -8,11 +9,11 @@ import { seedTax } from './seed';
  * The tax agency's subgraph (BPPKAD, e-SPTPD): taxpayers, tax objects, monthly tax reports and payments,
  * and the Smart Governance pillar of the city's scorecard.
  */
-export const tax = createSubgraph({
+export const tax = defineAgency({
   name: 'tax',
-  typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers,
   models: createTaxModels,
   loaders: createTaxLoaders,
+  pillar: governance,
   seed: seedTax,
 });

@@ -1,14 +1,14 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import type { Identity } from '../../platform/identity';
-import { manyByField, oneByField, figuresByKelurahanYear } from '../kit/loaders';
-import { NO_FIGURES, tallyFigures, type TaxFigures } from './figures';
+import type { AgencyContext } from '../kit/agency';
+import { manyByField, oneByField } from '../kit/loaders';
 import type { TaxModels, TaxObjectRecord, TaxPaymentRecord, TaxReportRecord, TaxpayerRecord } from './models';
 
 /**
  * The tax agency's DataLoaders, built fresh for every request. Every entity and nested list goes through
  * one of them, so that a page of 100 reports asks for their objects, taxpayers and payments in one query
- * each, and 46 kelurahan scorecards cost two aggregations.
+ * each. (The scorecard's figures are the kit's: see pillar.ts.)
  */
 export function createTaxLoaders(models: TaxModels, _identity: Identity) {
   return {
@@ -20,14 +20,6 @@ export function createTaxLoaders(models: TaxModels, _identity: Identity) {
     reportById: oneByField<TaxReportRecord>(models.TaxReport, '_id'),
     reportsByTaxObject: manyByField<TaxReportRecord>(models.TaxReport, 'taxObjectId', { sort: { period: 1 } }),
     paymentByReport: oneByField<TaxPaymentRecord>(models.TaxPayment, 'reportId'),
-
-    /** Key "kelurahanCode|year"; one aggregation pair per distinct year among the keys (usually one). */
-    kelurahanFigures: figuresByKelurahanYear((year, codes) => tallyFigures(models, year, 'kelurahanCode', codes), () => NO_FIGURES),
-
-    /** Key: the year; the whole city's figures. */
-    cityFigures: new DataLoader<number, TaxFigures>(async (years) =>
-      Promise.all(years.map(async (year) => (await tallyFigures(models, year, 'city')).get('city') ?? NO_FIGURES)),
-    ),
 
     /** Key: a taxpayer id; how many reports are filed but unpaid and the tax due on them. */
     unpaidByTaxpayer: new DataLoader<string, { unpaidReports: number; unpaidTaxDue: number }>(async (ids) => {
@@ -43,3 +35,6 @@ export function createTaxLoaders(models: TaxModels, _identity: Identity) {
 }
 
 export type TaxLoaders = ReturnType<typeof createTaxLoaders>;
+
+/** What every tax resolver and mutation receives. */
+export type TaxContext = AgencyContext<TaxModels, TaxLoaders>;

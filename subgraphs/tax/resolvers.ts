@@ -1,16 +1,16 @@
-import { peopleCount, requireOwningAgency, requireRole } from '../kit/access';
 import { badUserInput } from '../../platform/errors';
+import { requireOwningAgency, requireRole } from '../kit/access';
+import { mutation } from '../kit/agency';
 import { paginate } from '../kit/pagination';
-import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';
-import { requireYear, scorecardKey, type KelurahanScorecardRef } from '../kit/scorecard';
-import type { TaxContext } from './context';
-import { fileTaxReport, submitTaxReport, verifyTaxReport, type FileTaxReportInput } from './filing';
-import { tallyFigures, NO_FIGURES, type TaxFigures } from './figures';
-import { requireObjectId } from './inputs';
+import { requireKelurahanCode, requireObjectId, requireYear } from '../kit/validate';
+import type { TaxContext } from './loaders';
 import type { TaxObjectRecord, TaxPaymentRecord, TaxReportRecord, TaxpayerRecord } from './models';
-import { recordTaxPayment, type RecordTaxPaymentInput } from './payments';
-import { registerTaxObject, registerTaxpayer, type RegisterTaxObjectInput, type RegisterTaxpayerInput } from './registration';
+import { fileTaxReport, submitTaxReport, verifyTaxReport } from './mutations/filing';
+import { recordTaxPayment } from './mutations/payments';
+import { registerTaxObject, registerTaxpayer } from './mutations/registration';
+import type { PillarFigures } from '../kit/pillar';
+import { governance, noTaxFigures, tallyFigures, type TaxFigures } from './pillar';
 import {
   filingDeadline,
   NPWPD_PATTERN,
@@ -33,8 +33,6 @@ import {
  * object, report or payment starts with the owning-agency check; aggregates are public.
  */
 
-const AGENCY = 'tax';
-
 /** GraphQL enum names are upper case; the records keep the lower-case codes of the rules. */
 function enumOf(values: readonly string[]): Record<string, string> {
   return Object.fromEntries(values.map((value) => [value.toUpperCase(), value]));
@@ -46,48 +44,19 @@ const idOf = (record: { _id: unknown }) => String(record._id);
 // One helper per entity, shared by the root query and by every field that reaches the same entity.
 
 function taxpayerByNpwpd(npwpd: string, context: TaxContext) {
-  requireOwningAgency(context.identity, AGENCY, 'A taxpayer record');
+  requireOwningAgency(context.identity, context.agency, 'A taxpayer record');
   if (!NPWPD_PATTERN.test(npwpd)) throw badUserInput('npwpd', 'an NPWPD such as "P.2.0000123.02.08"', npwpd);
   return context.loaders.taxpayerByNpwpd.load(npwpd);
 }
 
 function taxObjectById(id: string, context: TaxContext) {
-  requireOwningAgency(context.identity, AGENCY, 'A tax object');
+  requireOwningAgency(context.identity, context.agency, 'A tax object');
   return context.loaders.taxObjectById.load(requireObjectId(id, 'id', 'a tax object').toHexString());
 }
 
 function taxReportById(id: string, context: TaxContext) {
-  requireOwningAgency(context.identity, AGENCY, 'A tax report');
+  requireOwningAgency(context.identity, context.agency, 'A tax report');
   return context.loaders.reportById.load(requireObjectId(id, 'id', 'a tax report').toHexString());
-}
-
-/** The figures behind a KelurahanTaxSummary or a GovernanceIndicators; kelurahanCode null for the city. */
-interface FiguresParent {
-  kelurahanCode: string | null;
-  year: number;
-  figures: TaxFigures;
-}
-
-async function kelurahanFigures(kelurahanCode: string, year: number, context: TaxContext): Promise<FiguresParent> {
-  const key = scorecardKey({ kelurahanCode, year });
-  return { kelurahanCode, year, figures: await context.loaders.kelurahanFigures.load(key) };
-}
-
-/**
- * A figure of a kelurahan for a public caller stands only when at least 5 taxpayers make it up: the count
- * itself goes through the small-count rule, and every figure derived from those taxpayers follows it, so
- * that one restaurant's revenue cannot be read off its kelurahan. City figures are never withheld.
- */
-function figure(name: keyof TaxFigures, label: string) {
-  return (parent: FiguresParent, _args: unknown, context: TaxContext) => {
-    if (parent.kelurahanCode !== null) {
-      const where = `kelurahan ${parent.kelurahanCode} in ${parent.year}`;
-      const count = parent.figures.activeTaxpayers;
-      if (name === 'activeTaxpayers') return peopleCount(context.identity, count, `The number of active taxpayers of ${where}`);
-      peopleCount(context.identity, count, `The ${label} of ${where}, which comes from fewer than 5 taxpayers,`);
-    }
-    return parent.figures[name];
-  };
 }
 
 export const resolvers = {
@@ -105,7 +74,7 @@ export const resolvers = {
       args: { kelurahanCode?: string | null; type?: string | null; first?: number | null; after?: string | null },
       context: TaxContext,
     ) {
-      requireOwningAgency(context.identity, AGENCY, 'The list of taxpayers');
+      requireOwningAgency(context.identity, context.agency, 'The list of taxpayers');
       const filter: Record<string, unknown> = {};
       if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
       if (args.type != null) filter.type = args.type;
@@ -128,7 +97,7 @@ export const resolvers = {
       },
       context: TaxContext,
     ) {
-      requireOwningAgency(context.identity, AGENCY, 'The list of tax reports');
+      requireOwningAgency(context.identity, context.agency, 'The list of tax reports');
       const filter: Record<string, unknown> = {};
       if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
       if (args.period != null) {
@@ -145,22 +114,19 @@ export const resolvers = {
       const byType = await tallyFigures(context.models, year, 'taxType');
       const selfAssessed = [...new Set(RATE_TABLE.filter((row) => row.selfAssessed).map((row) => row.taxType))];
       return selfAssessed.map((taxType) => {
-        const figures = byType.get(taxType) ?? NO_FIGURES;
+        const figures = byType.get(taxType) ?? noTaxFigures();
         return { taxType, year, reportsFiled: figures.reportsFiled, taxDue: figures.taxDue, taxRevenue: figures.taxRevenue };
       });
     },
   },
 
   Mutation: {
-    fileTaxReport: (_: unknown, args: { input: FileTaxReportInput }, context: TaxContext) => fileTaxReport(args.input, context),
-    submitTaxReport: (_: unknown, args: { id: string }, context: TaxContext) => submitTaxReport(args.id, context),
-    verifyTaxReport: (_: unknown, args: { id: string }, context: TaxContext) => verifyTaxReport(args.id, context),
-    recordTaxPayment: (_: unknown, args: { input: RecordTaxPaymentInput }, context: TaxContext) =>
-      recordTaxPayment(args.input, context),
-    registerTaxpayer: (_: unknown, args: { input: RegisterTaxpayerInput }, context: TaxContext) =>
-      registerTaxpayer(args.input, context),
-    registerTaxObject: (_: unknown, args: { input: RegisterTaxObjectInput }, context: TaxContext) =>
-      registerTaxObject(args.input, context),
+    fileTaxReport: mutation(fileTaxReport),
+    submitTaxReport: mutation(submitTaxReport),
+    verifyTaxReport: mutation(verifyTaxReport),
+    recordTaxPayment: mutation(recordTaxPayment),
+    registerTaxpayer: mutation(registerTaxpayer),
+    registerTaxObject: mutation(registerTaxObject),
   },
 
   TaxRate: {
@@ -212,44 +178,26 @@ export const resolvers = {
       context.loaders.reportById.load(String(payment.reportId)),
   },
 
+  /** The same figures as the kelurahan's governance pillar, under the names of the tax summary. */
   KelurahanTaxSummary: {
-    activeTaxpayers: figure('activeTaxpayers', 'number of active taxpayers'),
-    reportsFiled: figure('reportsFiled', 'number of reports filed'),
-    onTimeFilingRate: figure('onTimeFilingRate', 'on-time filing rate'),
-    taxDue: figure('taxDue', 'tax due'),
-    taxRevenue: figure('taxRevenue', 'tax revenue'),
-  },
-
-  GovernanceIndicators: {
-    taxReportsFiled: figure('reportsFiled', 'number of tax reports filed'),
-    onTimeFilingRate: figure('onTimeFilingRate', 'on-time filing rate'),
-    taxRevenue: figure('taxRevenue', 'tax revenue'),
-    taxDue: figure('taxDue', 'tax due'),
-    activeTaxpayers: figure('activeTaxpayers', 'number of active taxpayers'),
+    kelurahanCode: (summary: PillarFigures<TaxFigures>) => summary.place,
+    ...governance.fieldResolvers({
+      activeTaxpayers: { gatedBy: 'activeTaxpayers' },
+      reportsFiled: { gatedBy: 'activeTaxpayers' },
+      onTimeFilingRate: { gatedBy: 'activeTaxpayers' },
+      taxDue: { gatedBy: 'activeTaxpayers' },
+      taxRevenue: { gatedBy: 'activeTaxpayers' },
+    }),
   },
 
   Kelurahan: {
-    __resolveReference: (reference: { code: string }) => (isKelurahanCode(reference.code) ? { code: reference.code } : null),
     taxSummary: (kelurahan: { code: string }, args: { year: number }, context: TaxContext) =>
-      kelurahanFigures(kelurahan.code, requireYear(args.year, 'year'), context),
-  },
-
-  CityScorecard: {
-    async governance(scorecard: { year: number }, _: unknown, context: TaxContext): Promise<FiguresParent> {
-      const year = requireYear(scorecard.year, 'year');
-      return { kelurahanCode: null, year, figures: await context.loaders.cityFigures.load(year) };
-    },
-  },
-
-  KelurahanScorecard: {
-    governance: (scorecard: KelurahanScorecardRef, _: unknown, context: TaxContext) =>
-      kelurahanFigures(scorecard.kelurahanCode, scorecard.year, context),
+      governance.figuresOf(context, kelurahan.code, requireYear(args.year, 'year')),
   },
 
   Resident: {
-    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
     taxpayer(resident: { id: string }, _: unknown, context: TaxContext) {
-      requireRole(context.identity, ['caseworker', `agency:${AGENCY}`], "A resident's tax registration");
+      requireRole(context.identity, ['caseworker', `agency:${context.agency}`], "A resident's tax registration");
       // An id that is not a resident id cannot belong to anyone the agency knows: no record, not an error.
       if (!isResidentId(resident.id)) return null;
       return context.loaders.taxpayerByResidentId.load(resident.id);

@@ -1,3 +1,5 @@
+import { kediriDay, startOfKediriDay } from '../kit/calendar';
+
 /**
  * The domain rules of the city's regional taxes (Perda Kota Kediri 6/2023 under Law 1/2022 on central and
  * regional fiscal relations, HKPD), as pure functions: the rate table, the tax due, the filing and payment
@@ -129,8 +131,6 @@ export function lateInterest(taxDueAmount: number, monthsLate: number): number {
  * Deadlines are set in Western Indonesia Time (WIB, UTC+7), the city's clock: "by the 10th" means until
  * midnight in Kediri, which is 17:00 UTC on the 10th.
  */
-const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
-
 const PERIOD_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 export interface Period {
@@ -153,13 +153,13 @@ export function formatPeriod(period: Period): string {
 
 /** The period of the month that contains an instant, on the city's clock. */
 export function periodOf(instant: Date): Period {
-  const local = new Date(instant.getTime() + WIB_OFFSET_MS);
-  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1 };
+  const day = kediriDay(instant);
+  return { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1 };
 }
 
 /** The instant a day begins in Kediri; `month` counts from 1 and may run past 12 into later years. */
 function startOfDayWib(year: number, month: number, day: number): Date {
-  return new Date(Date.UTC(year, month - 1, day) - WIB_OFFSET_MS);
+  return startOfKediriDay(new Date(Date.UTC(year, month - 1, day)));
 }
 
 /** The instant the period's month ends in Kediri: reports cannot be filed before the month is over. */

@@ -3,7 +3,8 @@ import { startEmbeddedMongo } from '../../embedded-mongo';
 import { readGatewayConfig } from '../../gateway/config';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server';
 import type { Role } from '../../platform/identity';
-import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../../subgraphs/kit/subgraph';
+import { loadDefinition } from '../../subgraphs/definitions';
+import { startSubgraph, type RunningSubgraph } from '../../subgraphs/kit/subgraph';
 import { dataCommandsOf, postGraphQL, TEST_SECRETS, type GraphQLResult } from '../../subgraphs/kit/testing';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
@@ -39,13 +40,6 @@ export interface CityGraph {
   /** Commands that touch data so far (find, aggregate, getMore, ...), without the drivers' heartbeats. */
   dataCommands(): Promise<number>;
   stop(): Promise<void>;
-}
-
-export async function loadDefinition(name: string): Promise<SubgraphDefinition<any, any>> {
-  const module = (await import(`../../subgraphs/${name}/index.ts`)) as Record<string, SubgraphDefinition<any, any>>;
-  const definition = module[name];
-  if (!definition) throw new Error(`subgraphs/${name}/index.ts must export "${name}".`);
-  return definition;
 }
 
 export async function startCityGraph(

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { badUserInput } from '../../../platform/errors';
+import { projectPath } from '../../../platform/paths';
 
 /**
  * The 46 kelurahan of Kota Kediri with their Kemendagri codes: the shared key of every agency's data
@@ -19,7 +20,8 @@ export interface Kelurahan {
   postalCode: string;
 }
 
-const CSV_URL = new URL('./kelurahan.csv', import.meta.url);
+/** Found from the project root, so that a compiled bundle reads the same file as the source does. */
+const CSV_PATH = projectPath('subgraphs', 'kit', 'reference', 'kelurahan.csv');
 
 /** Other spellings met in agency records; the key is compared after normalization. */
 const EXTRA_ALIASES: Record<string, string> = {
@@ -51,7 +53,7 @@ function parseCsv(text: string): Kelurahan[] {
 }
 
 export const KELURAHAN: readonly Kelurahan[] = Object.freeze(
-  parseCsv(readFileSync(CSV_URL, 'utf8')).sort((a, b) => a.code.localeCompare(b.code)),
+  parseCsv(readFileSync(CSV_PATH, 'utf8')).sort((a, b) => a.code.localeCompare(b.code)),
 );
 
 export const KECAMATAN: readonly Kecamatan[] = Object.freeze(

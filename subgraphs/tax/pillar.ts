@@ -1,15 +1,19 @@
 import type { PipelineStage } from 'mongoose';
-import { rate, yearRange } from '../kit/scorecard';
+import { yearRange } from '../kit/calendar';
+import { definePillar, rate, type Places } from '../kit/pillar';
+import { CITY } from '../kit/readModel';
 import type { TaxModels } from './models';
 
 /**
- * The tax figures of one year, computed by aggregation from the reports and payments at query time:
+ * Smart Governance: e-SPTPD filing and tax revenue, per kelurahan (where the tax objects are) and for the
+ * city, for one calendar year:
  * - reports filed: reports for the year's periods (January to December) that left draft;
  * - on-time filing rate: the share of those submitted by the 10th of the following month;
  * - tax due: the tax due on those reports;
  * - active taxpayers: distinct taxpayers with at least one of those reports;
  * - tax revenue: payments received during the year on Kediri's clock, tax and late interest, whatever
  *   period they pay (revenue is counted when cash comes in, as the city's budget counts it).
+ * Every figure of a kelurahan comes from its taxpayers, so all are withheld from the public below 5 of them.
  */
 export interface TaxFigures {
   reportsFiled: number;
@@ -19,21 +23,17 @@ export interface TaxFigures {
   activeTaxpayers: number;
 }
 
-export const NO_FIGURES: TaxFigures = Object.freeze({
-  reportsFiled: 0,
-  onTimeFilingRate: 0,
-  taxDue: 0,
-  taxRevenue: 0,
-  activeTaxpayers: 0,
-});
+export function noTaxFigures(): TaxFigures {
+  return { reportsFiled: 0, onTimeFilingRate: 0, taxDue: 0, taxRevenue: 0, activeTaxpayers: 0 };
+}
 
-/** What the figures are grouped by: one kelurahan each, one tax type each, or the whole city. */
+/** What the figures are grouped by: each kelurahan, each tax type, or the whole city. */
 export type FigureGrouping = 'kelurahanCode' | 'taxType' | 'city';
 
 /**
  * Tallies a year's figures in two aggregations, one over reports and one over payments, whatever the
- * number of groups asked for, so that the 46 kelurahan of a scorecard cost two database commands.
- * `kelurahanCodes` narrows the match to those kelurahan.
+ * number of groups asked for. `kelurahanCodes` narrows the match to those kelurahan. The two run one after
+ * the other: inside a write's transaction MongoDB allows no parallel operations.
  */
 export async function tallyFigures(
   models: TaxModels,
@@ -70,19 +70,16 @@ export async function tallyFigures(
     { $match: { ...place, paidAt: { $gte: start, $lt: end } } },
     { $group: { _id: group, taxRevenue: { $sum: '$amount' } } },
   ];
-  const [reports, payments] = await Promise.all([
-    models.TaxReport.aggregate<{ _id: string | null; reportsFiled: number; onTime: number; taxDue: number; activeTaxpayers: number }>(reportStages),
-    models.TaxPayment.aggregate<{ _id: string | null; taxRevenue: number }>(paymentStages),
-  ]);
+  const reports = await models.TaxReport.aggregate<{ _id: string | null; reportsFiled: number; onTime: number; taxDue: number; activeTaxpayers: number }>(
+    reportStages,
+  );
+  const payments = await models.TaxPayment.aggregate<{ _id: string | null; taxRevenue: number }>(paymentStages);
 
   const byGroup = new Map<string, TaxFigures>();
   const entry = (key: string | null) => {
-    const name = key ?? 'city';
+    const name = key ?? CITY;
     let figures = byGroup.get(name);
-    if (!figures) {
-      figures = { ...NO_FIGURES };
-      byGroup.set(name, figures);
-    }
+    if (!figures) byGroup.set(name, (figures = noTaxFigures()));
     return figures;
   };
   for (const row of reports) {
@@ -96,3 +93,20 @@ export async function tallyFigures(
   for (const row of payments) entry(row._id).taxRevenue = row.taxRevenue;
   return byGroup;
 }
+
+export const governance = definePillar({
+  field: 'governance',
+  typeName: 'GovernanceIndicators',
+  version: 1,
+  people: { activeTaxpayers: 'taxpayers' },
+  empty: noTaxFigures,
+  aggregate: (models: TaxModels, year: number, places: Places) =>
+    places === null ? tallyFigures(models, year, 'city') : tallyFigures(models, year, 'kelurahanCode', places),
+  fields: {
+    taxReportsFiled: { from: 'reportsFiled', gatedBy: 'activeTaxpayers' },
+    onTimeFilingRate: { gatedBy: 'activeTaxpayers' },
+    taxRevenue: { gatedBy: 'activeTaxpayers' },
+    taxDue: { gatedBy: 'activeTaxpayers' },
+    activeTaxpayers: { gatedBy: 'activeTaxpayers' },
+  },
+});

@@ -1,0 +1,274 @@
+import DataLoader from 'dataloader';
+import type { GraphQLFieldResolver } from 'graphql';
+import { peopleCount } from './access';
+import type { Identity } from '../../platform/identity';
+import { KELURAHAN, isKelurahanCode } from './reference/kelurahan';
+import { CITY, figuresKey, type ReadModelModels, type StoredFigures } from './readModel';
+import { FIRST_YEAR } from './validate';
+import { todayInKediri } from './calendar';
+
+/**
+ * One Smart City pillar of an agency: the figures it contributes to the city's scorecard, per kelurahan and
+ * year and for the whole city. `definePillar` gives every agency the same shape:
+ * - the agency writes `aggregate`, the figures of one year computed from its raw records: the source of
+ *   truth, used to build the read model, to keep it exact after each write, and to check it;
+ * - the kit keeps those figures materialised in the agency's database (`scorecard_figures`), refreshes the
+ *   kelurahan-years a write touched (and their city-years) inside the write's own transaction, and reads
+ *   a whole scorecard of 46 kelurahan with one indexed query;
+ * - the kit resolves the pillar's fields on `CityScorecard` and `KelurahanScorecard`, with one rule of
+ *   small-count suppression for public callers, one city key and one rounding.
+ */
+export type PillarField = 'governance' | 'living' | 'environment' | 'society' | 'economy' | 'branding';
+
+/** The kelurahan whose figures are wanted, or null for the whole city. */
+export type Places = readonly string[] | null;
+
+/** How one GraphQL field of the pillar's type is read from the figures. */
+export interface FieldRule<F> {
+  /** The stored figure it shows (by default the figure of the field's own name), or how it derives from them. */
+  from?: keyof F | ((figures: F) => number | null);
+  /**
+   * Counts of people among the figures that make this field personal at kelurahan level: when any is below
+   * the small-count threshold, public callers get null and SUPPRESSED_SMALL_COUNT instead. Fields without
+   * it (counts of facilities, budgets) are never withheld.
+   */
+  gatedBy?: keyof F | readonly (keyof F)[];
+}
+
+export interface PillarDefinition<Models, F extends object> {
+  /** The scorecard field the agency fills, e.g. `governance`. */
+  field: PillarField;
+  /** The GraphQL type of its figures, e.g. `GovernanceIndicators`. */
+  typeName: string;
+  /**
+   * Raise it whenever `aggregate` or the figures change meaning: at start, figures stored by another
+   * version are rebuilt from the raw records.
+   */
+  version: number;
+  /** What each people count counts, in plural, for the message of a withheld figure, e.g. `{ activeTaxpayers: 'taxpayers' }`. */
+  people: Partial<Record<keyof F, string>>;
+  /** The figures of a place-year without any record. */
+  empty(): F;
+  /**
+   * The figures of one year, computed from raw records: for each kelurahan of `places` (a kelurahan without
+   * records may be left out) or, with `places` null, for the whole city under the key `CITY`. It runs inside
+   * write transactions too, where MongoDB forbids parallel operations: await each query in turn.
+   */
+  aggregate(models: Models, year: number, places: Places): Promise<Map<string, F>>;
+  /** Every field of `typeName`. */
+  fields: Record<string, FieldRule<F>>;
+}
+
+/** The parent object of the pillar's type: the figures of one place-year. */
+export interface PillarFigures<F> {
+  /** A kelurahan code, or CITY. */
+  place: string;
+  year: number;
+  figures: F;
+}
+
+/** Where scorecard figures come from: the read model, or (for checks and benchmarks) raw re-aggregation. */
+export type FiguresSource = 'read-model' | 'raw';
+
+/** A difference between the read model and a full re-aggregation. */
+export interface FiguresDifference {
+  year: number;
+  place: string;
+  figure: string;
+  stored: unknown;
+  aggregated: unknown;
+}
+
+interface PillarContext {
+  identity: Identity;
+  figures: DataLoader<string, any>;
+}
+
+type FieldResolvers = Record<string, GraphQLFieldResolver<any, any>>;
+
+/** Which kelurahan-years a write changed, by year. */
+export type TouchedPlaces = Map<number, Set<string>>;
+
+export interface Pillar<Models, F extends object> {
+  definition: PillarDefinition<Models, F>;
+  /** Figures per `figuresKey(year, place)`: one query for all the keys of a tick, whatever their number. */
+  loader(models: Models & ReadModelModels, source: FiguresSource): DataLoader<string, F>;
+  /** Resolvers of the pillar's field on both scorecards, and of every field of its type. */
+  resolvers(): Record<string, FieldResolvers>;
+  /**
+   * The field resolvers alone, for another type that shows the same figures (e.g. `KelurahanTaxSummary`),
+   * by the pillar's own field rules or by the rules given for that type.
+   */
+  fieldResolvers(fields?: Record<string, FieldRule<F>>): FieldResolvers;
+  /** The parent object of the pillar's type for one place-year. */
+  figuresOf(context: PillarContext, place: string, year: number): Promise<PillarFigures<F>>;
+  /** Recomputes the touched kelurahan-years and their city-years into the read model (inside a write's transaction). */
+  refresh(models: Models & ReadModelModels, touched: TouchedPlaces): Promise<void>;
+  /** Recomputes every place-year from the raw records; returns how many figure documents it wrote. */
+  rebuild(models: Models & ReadModelModels, years?: readonly number[]): Promise<number>;
+  /** Compares the read model with a full re-aggregation, figure by figure; empty when they agree. */
+  check(models: Models & ReadModelModels, years?: readonly number[]): Promise<FiguresDifference[]>;
+}
+
+/** A rate in [0, 1] rounded to four decimals, the one rounding of every pillar's rates; 0 when there is nothing to divide. */
+export function rate(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
+}
+
+/** The years a rebuild or a check covers: from the programme's first year to next year. */
+export function reportedYears(now: Date = new Date()): number[] {
+  const last = todayInKediri(now).getUTCFullYear() + 1;
+  return Array.from({ length: last - FIRST_YEAR + 1 }, (_, index) => FIRST_YEAR + index);
+}
+
+const ALL_CODES = KELURAHAN.map((kelurahan) => kelurahan.code);
+
+function list<T>(value: T | readonly T[] | undefined): readonly T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value as T];
+}
+
+export function definePillar<Models, F extends object>(definition: PillarDefinition<Models, F>): Pillar<Models, F> {
+  const { field, typeName } = definition;
+
+  /** The figures of a year's places and city, from raw records, in the order the transaction allows. */
+  async function aggregateYear(models: Models, year: number, codes: readonly string[], city: boolean): Promise<Map<string, F>> {
+    const figures = new Map<string, F>();
+    if (codes.length > 0) {
+      const byPlace = await definition.aggregate(models, year, codes);
+      for (const code of codes) figures.set(code, byPlace.get(code) ?? definition.empty());
+    }
+    if (city) figures.set(CITY, (await definition.aggregate(models, year, null)).get(CITY) ?? definition.empty());
+    return figures;
+  }
+
+  async function store(models: ReadModelModels, year: number, figures: Map<string, F>): Promise<void> {
+    const refreshedAt = new Date();
+    for (const [place, values] of figures) {
+      const _id = figuresKey(year, place);
+      await models.Figures.replaceOne({ _id }, { _id, year, place, figures: values, refreshedAt }, { upsert: true });
+    }
+  }
+
+  function groupByYear(keys: readonly string[]): Map<number, { codes: string[]; city: boolean }> {
+    const byYear = new Map<number, { codes: string[]; city: boolean }>();
+    for (const key of keys) {
+      const [yearText, place] = key.split('|');
+      const year = Number(yearText);
+      const entry = byYear.get(year) ?? { codes: [], city: false };
+      if (place === CITY) entry.city = true;
+      else entry.codes.push(place);
+      byYear.set(year, entry);
+    }
+    return byYear;
+  }
+
+  function fieldResolvers(fields: Record<string, FieldRule<F>> = definition.fields): FieldResolvers {
+    return Object.fromEntries(
+      Object.entries(fields).map(([name, rule]) => {
+        const from = rule.from ?? (name as keyof F);
+        const read = typeof from === 'function' ? from : (figures: F) => figures[from] as number | null;
+        const gates = list(rule.gatedBy);
+        const resolve = (parent: PillarFigures<F>, _args: unknown, context: PillarContext) => {
+          if (parent.place !== CITY) {
+            for (const gate of gates) {
+              const where = `of kelurahan ${parent.place} in ${parent.year}`;
+              const what =
+                gate === from
+                  ? `The ${name} ${where}`
+                  : `The ${name} ${where}, which comes from fewer than 5 ${definition.people[gate] ?? String(gate)},`;
+              peopleCount(context.identity, Number(parent.figures[gate] ?? 0), what);
+            }
+          }
+          return read(parent.figures);
+        };
+        return [name, resolve];
+      }),
+    );
+  }
+
+  const pillar: Pillar<Models, F> = {
+    definition,
+
+    loader(models, source) {
+      return new DataLoader<string, F>(async (keys) => {
+        if (source === 'read-model') {
+          const docs = await models.Figures.find({ _id: { $in: [...keys] } }).lean<StoredFigures<F>[]>();
+          const byKey = new Map(docs.map((doc) => [doc._id, doc.figures]));
+          return keys.map((key) => byKey.get(key) ?? definition.empty());
+        }
+        const found = new Map<string, F>();
+        for (const [year, { codes, city }] of groupByYear(keys)) {
+          for (const [place, figures] of await aggregateYear(models, year, codes, city)) found.set(figuresKey(year, place), figures);
+        }
+        return keys.map((key) => found.get(key) ?? definition.empty());
+      });
+    },
+
+    async figuresOf(context, place, year) {
+      return { place, year, figures: await context.figures.load(figuresKey(year, place)) };
+    },
+
+    resolvers() {
+      return {
+        CityScorecard: {
+          [field]: (scorecard: { year: number }, _args: unknown, context: PillarContext) =>
+            pillar.figuresOf(context, CITY, scorecard.year),
+        },
+        KelurahanScorecard: {
+          [field]: (scorecard: { kelurahanCode: string; year: number }, _args: unknown, context: PillarContext) =>
+            pillar.figuresOf(context, scorecard.kelurahanCode, scorecard.year),
+        },
+        [typeName]: fieldResolvers(),
+      };
+    },
+
+    fieldResolvers,
+
+    async refresh(models, touched) {
+      for (const [year, codes] of touched) {
+        await store(models, year, await aggregateYear(models, year, [...codes].filter(isKelurahanCode), true));
+      }
+    },
+
+    async rebuild(models, years = reportedYears()) {
+      let written = 0;
+      const empty = JSON.stringify(definition.empty());
+      for (const year of years) {
+        const figures = await aggregateYear(models, year, ALL_CODES, true);
+        // A place-year without records reads as empty figures anyway, so only the others are stored; the
+        // year is replaced in one transaction, so a reader sees the old figures or the new, never a mix.
+        const kept = new Map([...figures].filter(([, values]) => JSON.stringify(values) !== empty));
+        await models.Figures.db.transaction(async () => {
+          await models.Figures.deleteMany({ year });
+          await store(models, year, kept);
+        });
+        written += kept.size;
+      }
+      return written;
+    },
+
+    async check(models, years = reportedYears()) {
+      const differences: FiguresDifference[] = [];
+      for (const year of years) {
+        const aggregated = await aggregateYear(models, year, ALL_CODES, true);
+        const docs = await models.Figures.find({ year }).lean<StoredFigures<F>[]>();
+        const stored = new Map(docs.map((doc) => [doc.place, doc.figures]));
+        for (const [place, figures] of aggregated) {
+          const kept = (stored.get(place) ?? definition.empty()) as Record<string, unknown>;
+          for (const [figure, value] of Object.entries(figures)) {
+            if (!sameValue(kept[figure], value)) differences.push({ year, place, figure, stored: kept[figure], aggregated: value });
+          }
+        }
+      }
+      return differences;
+    },
+  };
+  return pillar;
+}
+
+/** Figures compare as numbers; null and undefined are one "no value". */
+function sameValue(a: unknown, b: unknown): boolean {
+  if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
+  return a === b;
+}
