@@ -20,6 +20,7 @@ import type { GatewayConfig } from './config';
 import { applyCors } from './cors';
 import { SignedDataSource, type GatewayContext } from './datasource';
 import { operationLimitsPlugin } from './limits';
+import { pageFor } from './pages';
 import { operationRulesPlugin } from './operationRules';
 import { PersistedOperations } from './persistedOperations';
 import { RateLimits } from './rateLimits';
@@ -208,6 +209,8 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
         response = json(readiness.ready ? 200 : 503, readiness);
       } else if (request.path === '/graphql') {
         response = await graphql(request);
+      } else if (pageFor(request.path, config)) {
+        response = await pageFor(request.path, config)!.handle(request, config);
       } else {
         response = graphQLError(404, `No route ${request.path}: the gateway serves /graphql, /health and /ready.`, 'NOT_FOUND');
       }

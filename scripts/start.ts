@@ -1,56 +1,63 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { startEmbeddedMongo } from '../embedded-mongo';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../embedded-mongo';
+import { readFlag, readInteger, readPort } from '../platform/config';
 import { loadDevelopmentEnv } from '../platform/env';
+import { projectPath } from '../platform/paths';
 import { SUBGRAPHS } from '../subgraphs/registry';
+import { embeddedDataDir } from './storeForCommand';
 
 /**
- * `npm start`: the whole city graph on one machine. Starts the embedded store unless MONGODB_URI is set,
- * each subgraph as its own process on its registry port (each seeds its database when empty), then the
- * gateway on PORT (4000), and stops everything cleanly on Ctrl-C.
+ * `npm start`: the whole city graph on one machine. Unless MONGODB_URI is set it opens the embedded store
+ * on its data directory (so data survives a restart; the first start writes the sample data), starts each
+ * subgraph and the gateway as their own processes from the compiled bundles in dist/ (`npm run build`,
+ * which `npm start` runs first), knows each is ready by asking its /health (the gateway's /ready), and
+ * stops everything cleanly on Ctrl-C.
  */
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const READY_LINE = / ready at (\S+)/;
-const START_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 180_000;
 
 interface Child {
   name: string;
   process: ChildProcess;
-  url?: string;
 }
 
 const children: Child[] = [];
-let stopStore: (() => Promise<void>) | undefined;
+let store: EmbeddedMongo | undefined;
 let stopping = false;
 
-/** Runs a TypeScript entry as its own Node process and resolves with its URL once it prints its ready line. */
-function launch(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<Child> {
-  const child: Child = {
-    name,
-    process: spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
-  };
+/** The compiled entry of a TypeScript entry point; run from source through tsx when dist/ is missing. */
+function command(entry: string): string[] {
+  const compiled = projectPath('dist', entry.replace(/\.ts$/, '.js'));
+  return existsSync(compiled) ? [compiled] : ['--import', 'tsx', projectPath(entry)];
+}
+
+function launch(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
+  const child: Child = { name, process: spawn(process.execPath, command(entry), { env, stdio: ['ignore', 'pipe', 'pipe'] }) };
   children.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not become ready within ${START_TIMEOUT_MS / 1000} s.`)), START_TIMEOUT_MS);
-    createInterface({ input: child.process.stdout! }).on('line', (line) => {
-      console.log(line);
-      const ready = READY_LINE.exec(line);
-      if (ready && !child.url) {
-        child.url = ready[1];
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    createInterface({ input: child.process.stderr! }).on('line', (line) => console.error(`[${name}] ${line}`));
-    child.process.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!child.url) reject(new Error(`${name} exited before it was ready (${signal ?? `exit code ${code}`}).`));
-      else if (!stopping) {
-        console.error(`[launcher] ${name} stopped unexpectedly (${signal ?? `exit code ${code}`}); the gateway serves the rest without it.`);
-      }
-    });
+  createInterface({ input: child.process.stdout! }).on('line', (line) => console.log(line));
+  createInterface({ input: child.process.stderr! }).on('line', (line) => console.error(`[${name}] ${line}`));
+  child.process.once('exit', (code, signal) => {
+    if (!stopping) console.error(`[launcher] ${name} stopped (${signal ?? `exit code ${code}`}); the gateway serves the rest without it.`);
   });
+  return child;
+}
+
+/** Asks a service's health route until it answers 200; fails when the service exits or the time is up. */
+async function waitUntilReady(child: Child, url: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`${child.name} exited before it was ready.`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${child.name} was not ready at ${url} within ${READY_TIMEOUT_MS / 1000} s.`);
 }
 
 async function stopAll(): Promise<void> {
@@ -65,40 +72,44 @@ async function stopAll(): Promise<void> {
         }),
     ),
   );
-  await stopStore?.();
+  // The store writes its snapshot as it stops, so the next start loads it instead of replaying the journal.
+  await store?.stop();
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   loadDevelopmentEnv();
-  if (!process.env.MONGODB_URI) {
-    const store = await startEmbeddedMongo({ port: Number(process.env.EMBEDDED_MONGO_PORT ?? 0) });
-    stopStore = store.stop;
-    process.env.MONGODB_URI = store.uri;
-    console.log(`[launcher] embedded MongoDB-compatible store at ${store.uri} (in memory: data lasts until Ctrl-C)`);
+  const env = process.env;
+  const host = env.HOST || '127.0.0.1';
+  let storeNote = '';
+  if (!env.MONGODB_URI) {
+    const inMemory = readFlag(env, 'EMBEDDED_MONGO_IN_MEMORY', false);
+    const dataDir = inMemory ? undefined : embeddedDataDir(env);
+    store = await startEmbeddedMongo({ port: readInteger(env, 'EMBEDDED_MONGO_PORT', 0, { max: 65_535 }), dataDir });
+    env.MONGODB_URI = store.uri;
+    // Sample data goes only into the embedded store, and only into an empty agency database there.
+    env.SEED_IF_EMPTY ??= 'true';
+    storeNote = dataDir ? `data in ${dataDir}` : 'in memory: data lasts until Ctrl-C';
+    console.log(`[launcher] embedded MongoDB-compatible store at ${store.uri} (${storeNote})`);
   }
-  // The gateway starts beside the subgraphs, not after them: it knows their registry ports, and until
-  // they answer its /ready says which are missing.
-  const host = process.env.HOST || '127.0.0.1';
-  const [gateway, ...subgraphs] = await Promise.all([
-    launch('gateway', 'gateway/main.ts', {
-      ...process.env,
-      ...Object.fromEntries(
-        SUBGRAPHS.map((entry) => [`SUBGRAPH_URL_${entry.name.toUpperCase()}`, `http://${host}:${entry.port}/graphql`]),
-      ),
-    }),
-    ...SUBGRAPHS.map((entry) =>
-      launch(entry.name, `${entry.dir}/main.ts`, { ...process.env, PORT: String(entry.port), SEED_IF_EMPTY: 'true' }),
-    ),
-  ]);
-  const base = gateway.url!.replace(/\/graphql$/, '');
+
+  const gatewayPort = readPort(env, 'PORT', 4000);
+  const gateway = launch('gateway', 'gateway/main.ts', {
+    ...env,
+    PORT: String(gatewayPort),
+    ...Object.fromEntries(SUBGRAPHS.map((entry) => [`SUBGRAPH_URL_${entry.name.toUpperCase()}`, `http://${host}:${entry.port}/graphql`])),
+  });
+  const subgraphs = SUBGRAPHS.map((entry) => ({ entry, child: launch(entry.name, `${entry.dir}/main.ts`, { ...env, PORT: String(entry.port) }) }));
+  await Promise.all(subgraphs.map(({ entry, child }) => waitUntilReady(child, `http://${host}:${entry.port}/health`)));
+  const base = `http://${host}:${gatewayPort}`;
+  await waitUntilReady(gateway, `${base}/ready`);
   console.log(`
 Kediri City Graph is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
-  gateway   ${gateway.url}   (health ${base}/health, readiness ${base}/ready)
-${subgraphs.map((child) => `  ${child.name.padEnd(11)} ${child.url}`).join('\n')}
+  gateway   ${base}/graphql   (health ${base}/health, readiness ${base}/ready)
+${subgraphs.map(({ entry }) => `  ${entry.name.padEnd(11)} http://${host}:${entry.port}/graphql`).join('\n')}${store ? `\n  store     ${store.uri} (${storeNote})` : ''}
 
 A first query (no credentials needed):
-  curl -s ${gateway.url} -H 'content-type: application/json' \\
+  curl -s ${base}/graphql -H 'content-type: application/json' \\
     -d '{"query":"{ kelurahan(code: \\"35.71.01.1005\\") { code name kecamatan { code name } } }"}'
 
 Development API keys are in .env.example. Ctrl-C stops everything.`);

@@ -76,7 +76,8 @@ export async function buildSubgraph<Models extends ModelMap, Loaders>(
   }
   const source = deps.figuresSource ?? 'read-model';
   for (const secret of definition.requiredSecrets ?? []) {
-    if (!deps.secrets[secret]) throw new Error(`The ${definition.name} subgraph needs the secret ${secret}, which is not set.`);
+    const variable = secret.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
+    if (!deps.secrets[secret]) throw new Error(`The ${definition.name} subgraph needs ${variable} (a random secret of at least 32 characters), which is not set.`);
   }
   const transaction: AgencyContext<Models>['transaction'] = (work, options) =>
     runWriteUnit({ agency: definition.name, connection, models, pillar: definition.pillar }, work, options);
