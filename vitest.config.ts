@@ -11,7 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**'],
+    // Hidden folders hold tools' scratch copies, never tests of the project.
+    exclude: ['node_modules/**', '**/.*/**', 'dist/**'],
     // Tests start real servers and a real store: give their setup room on a busy two-core machine.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,5 +1,7 @@
 import { Schema, type Connection } from 'mongoose';
 import { compileModels, type CompiledModels, type Stored } from '../kit/models';
+import { isKelurahanCode } from '../kit/reference/kelurahan';
+import { FIRST_YEAR } from '../kit/validate';
 import { IMPLEMENTING_GROUPS, PRODAMAS_FIELDS, PROPOSAL_STATUSES } from './rules';
 
 /**
@@ -8,22 +10,28 @@ import { IMPLEMENTING_GROUPS, PRODAMAS_FIELDS, PROPOSAL_STATUSES } from './rules
  * pseudonymous resident id.
  */
 
-const KELURAHAN_CODE = /^35\.71\.0[1-3]\.10\d\d$/;
 const place = {
-  kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+  kelurahanCode: {
+    type: String,
+    required: true,
+    validate: { validator: isKelurahanCode, message: 'not a Kota Kediri kelurahan code: {VALUE}' },
+  },
   rw: { type: Number, required: true, min: 1 },
   rt: { type: Number, required: true, min: 1 },
-  year: { type: Number, required: true, min: 2016, max: 2100 },
+  /** The budget year: every record of a budget, its proposals and their LPJs count for this year. */
+  year: { type: Number, required: true, min: FIRST_YEAR, max: 2100 },
 };
 const wholeRupiah = {
-  validator: Number.isInteger,
-  message: 'must be a whole number of rupiah',
+  validator: Number.isSafeInteger,
+  message: 'expected a whole number of rupiah, received {VALUE}',
 };
 
 /**
- * One RT's budget for one year. `approved` mirrors the sum of the RT's approved proposals per field: the
- * approval mutation raises it with one conditional update, which is how two approvals racing for the same
- * RT cannot both pass a cap. It serves that check only; indicators are always aggregated from proposals.
+ * One RT's budget for one year. `approvedTotal` and `approved` mirror the sum of the RT's approved proposals,
+ * in total and per field. Every approval raises them in its write unit: that one shared document is what
+ * makes two approvals of the same RT's budget conflict, so that one of them runs again and sees the other
+ * (snapshot isolation alone would let both pass a cap). The caps are checked against the proposals
+ * themselves, and the scorecard is always aggregated from proposals, never from these counters.
  */
 const rtBudgetSchema = new Schema(
   {
@@ -68,9 +76,18 @@ const proposalSchema = new Schema(
   },
   { collection: 'proposals', versionKey: false },
 );
+// Every proposal carries the key of the submission that created it (the seed's too), so the unique index
+// holds for all of them: a retried submission finds its first proposal, a racing one loses in the index.
 proposalSchema.index({ idempotencyKey: 1 }, { unique: true });
 proposalSchema.index({ budgetId: 1 });
-proposalSchema.index({ year: 1, kelurahanCode: 1, field: 1, status: 1 });
+// The public list pages in `_id` order: each index ends in `_id` right after the fields a filter pins, so
+// that a page is a walk of the index that stops after `first + 1` entries, never a scan and a sort. Filters
+// pinning kelurahan and year (W2 of the benchmark), year alone, or kelurahan alone each have theirs; a
+// filter on field or status alone walks the `_id` index. No index may pin more of a filter without ending in
+// `_id`, or the planner would prefer it and sort in memory.
+proposalSchema.index({ kelurahanCode: 1, year: 1, _id: 1 });
+proposalSchema.index({ year: 1, _id: 1 });
+proposalSchema.index({ kelurahanCode: 1, _id: 1 });
 
 /** What an LPJ reports as spent. One per proposal: the unique index makes a retried report count once. */
 const realizationSchema = new Schema(

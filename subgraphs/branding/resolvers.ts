@@ -1,109 +1,104 @@
 import type { FilterQuery } from 'mongoose';
 import { requireRole } from '../kit/access';
+import { mutation } from '../kit/agency';
 import { compositeKey } from '../kit/loaders';
 import { paginate } from '../kit/pagination';
-import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';
-import { requireYear, scorecardKey, type CityScorecardRef, type KelurahanScorecardRef } from '../kit/scorecard';
-import type { AgencyContext } from '../kit/agency';
-import { isoDate, requireObjectId, requireRt } from './inputs';
-import type { BrandingLoaders } from './loaders';
-import type { BrandingModels, ProdamasRoleDoc, ProposalDoc, RealizationDoc, RtBudgetDoc } from './models';
-import {
-  approveProposal,
-  disburseProposal,
-  rejectProposal,
-  reportProposal,
-  submitProposal,
-  type ReportProposalInput,
-  type SubmitProposalInput,
-} from './proposals';
-import { APPROVED_STATUSES, PRODAMAS_FIELDS, approvalRoom, emptyApproved, fieldCap, fieldCapShare, type ProdamasField, type ProposalStatus } from './rules';
+import { requireInteger, requireKelurahanCode, requireObjectId, requireOneOf, requireYear } from '../kit/validate';
+import type { BrandingContext } from './loaders';
+import type { ProdamasRoleDoc, ProposalDoc, RealizationDoc, RtBudgetDoc } from './models';
+import { approveProposal, disburseProposal, rejectProposal, reportProposal, submitProposal } from './mutations/proposals';
+import { prodamas } from './pillar';
+import { PRODAMAS_FIELDS, PROPOSAL_STATUSES, approvalRoom, fieldCap, fieldCapShare, rtCount, sumApproved } from './rules';
 
-type Context = AgencyContext<BrandingModels, BrandingLoaders>;
+/**
+ * The branding subgraph's resolvers: thin. They check access and arguments, then hand over to the loaders,
+ * the pillar and the mutations. Budgets and proposals are public data of the city; who holds a Prodamas
+ * role is personal data, read only by Bappeda and caseworkers. The scorecard's branding pillar is the
+ * kit's (see pillar.ts); `Kelurahan.prodamas` shows the same figures.
+ */
 
-/** Who may read residents' Prodamas roles: Bappeda itself and caseworkers serving the resident. */
-const ROLE_READERS = ['agency:branding', 'caseworker'] as const;
+const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
 
 /** One helper for `Query.prodamasProposal` and the entity reference: by id, through the per-request loader. */
-function proposalById(id: unknown, context: Context): Promise<ProposalDoc | null> {
-  return context.loaders.proposalById.load(String(requireObjectId(id, 'id')));
+function proposalById(id: unknown, context: BrandingContext): Promise<ProposalDoc | null> {
+  return context.loaders.proposalById.load(requireObjectId(id, 'id', 'a Prodamas proposal').toHexString());
 }
 
 /** What an RT has approved so far, summed from its proposals (never from stored totals). */
-async function approvedOf(budget: RtBudgetDoc, context: Context) {
-  const proposals = await context.loaders.proposalsByBudget.load(String(budget._id));
-  const approved = emptyApproved();
-  for (const proposal of proposals) {
-    if (!APPROVED_STATUSES.includes(proposal.status as ProposalStatus)) continue;
-    approved.total += proposal.amount;
-    approved.byField[proposal.field as ProdamasField] += proposal.amount;
-  }
-  return approved;
+async function approvedOf(budget: RtBudgetDoc, context: BrandingContext) {
+  return sumApproved(await context.loaders.proposalsByBudget.load(String(budget._id)));
+}
+
+export interface ProposalListArgs {
+  kelurahanCode?: string | null;
+  year?: number | null;
+  field?: string | null;
+  status?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/**
+ * The filter of the public list of proposals, from its arguments. Every combination of them is paged in
+ * `_id` order through an index (see models.ts), which the tests check with explain.
+ */
+export function proposalListFilter(args: ProposalListArgs): FilterQuery<ProposalDoc> {
+  const filter: FilterQuery<ProposalDoc> = {};
+  if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
+  if (args.year != null) filter.year = requireYear(args.year, 'year');
+  if (args.field != null) filter.field = requireOneOf(args.field, 'field', PRODAMAS_FIELDS);
+  if (args.status != null) filter.status = requireOneOf(args.status, 'status', PROPOSAL_STATUSES);
+  return filter;
 }
 
 export const resolvers = {
   Query: {
-    prodamasProposals(
-      _: unknown,
-      args: { kelurahanCode?: string | null; year?: number | null; field?: string | null; status?: string | null; first?: number | null; after?: string | null },
-      context: Context,
-    ) {
-      const filter: FilterQuery<ProposalDoc> = {};
-      if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
-      if (args.year != null) filter.year = requireYear(args.year, 'year');
-      if (args.field != null) filter.field = args.field;
-      if (args.status != null) filter.status = args.status;
-      return paginate<ProposalDoc>(context.models.Proposal, filter, { first: args.first, after: args.after });
-    },
-    prodamasProposal: (_: unknown, args: { id: string }, context: Context) => proposalById(args.id, context),
-    rtBudget(_: unknown, args: { kelurahanCode: string; rt: number; year: number }, context: Context) {
+    prodamasProposals: (_: unknown, args: ProposalListArgs, context: BrandingContext) =>
+      paginate<ProposalDoc>(context.models.Proposal, proposalListFilter(args), { first: args.first, after: args.after }),
+    prodamasProposal: (_: unknown, args: { id: string }, context: BrandingContext) => proposalById(args.id, context),
+    rtBudget(_: unknown, args: { kelurahanCode: string; rt: number; year: number }, context: BrandingContext) {
       const code = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
-      const rt = requireRt(args.rt, code, 'rt');
+      const rt = requireInteger(args.rt, 'rt', { min: 1, max: rtCount(code) });
       return context.loaders.budgetByNaturalKey.load(compositeKey(code, rt, requireYear(args.year, 'year')));
     },
   },
 
   Mutation: {
-    submitProdamasProposal: (_: unknown, args: { input: SubmitProposalInput }, context: Context) =>
-      submitProposal(context.models, context.identity, args.input),
-    approveProdamasProposal: (_: unknown, args: { id: string }, context: Context) =>
-      approveProposal(context.models, context.identity, args.id),
-    rejectProdamasProposal: (_: unknown, args: { id: string; reason: string }, context: Context) =>
-      rejectProposal(context.models, context.identity, args.id, args.reason),
-    disburseProdamasProposal: (_: unknown, args: { id: string; disbursedAt: string }, context: Context) =>
-      disburseProposal(context.models, context.identity, args.id, args.disbursedAt),
-    reportProdamasProposal: (_: unknown, args: { input: ReportProposalInput }, context: Context) =>
-      reportProposal(context.models, context.identity, args.input),
+    submitProdamasProposal: mutation(submitProposal),
+    approveProdamasProposal: mutation(approveProposal),
+    rejectProdamasProposal: mutation(rejectProposal),
+    disburseProdamasProposal: mutation(disburseProposal),
+    reportProdamasProposal: mutation(reportProposal),
   },
 
   ProdamasProposal: {
-    __resolveReference: (reference: { id: string }, context: Context) => proposalById(reference.id, context),
+    __resolveReference: (reference: { id: string }, context: BrandingContext) => proposalById(reference.id, context),
     id: (proposal: ProposalDoc) => String(proposal._id),
-    submittedAt: (proposal: ProposalDoc) => isoDate(proposal.submittedAt),
+    submittedAt: (proposal: ProposalDoc) => iso(proposal.submittedAt),
     rejectionReason: (proposal: ProposalDoc) => proposal.rejectionReason ?? null,
-    realization: (proposal: ProposalDoc, _: unknown, context: Context) =>
+    realization: (proposal: ProposalDoc, _: unknown, context: BrandingContext) =>
       context.loaders.realizationByProposal.load(String(proposal._id)),
-    budget: (proposal: ProposalDoc, _: unknown, context: Context) => context.loaders.budgetById.load(String(proposal.budgetId)),
+    budget: (proposal: ProposalDoc, _: unknown, context: BrandingContext) => context.loaders.budgetById.load(String(proposal.budgetId)),
     kelurahan: (proposal: ProposalDoc) => ({ code: proposal.kelurahanCode }),
   },
 
   ProdamasStatusChange: {
-    at: (change: { at: Date }) => isoDate(change.at),
+    at: (change: { at: Date }) => iso(change.at),
   },
 
   ProdamasRealization: {
     id: (realization: RealizationDoc) => String(realization._id),
     proposalId: (realization: RealizationDoc) => String(realization.proposalId),
-    reportedAt: (realization: RealizationDoc) => isoDate(realization.reportedAt),
+    reportedAt: (realization: RealizationDoc) => iso(realization.reportedAt),
   },
 
   RtBudget: {
     id: (budget: RtBudgetDoc) => String(budget._id),
-    approvedAmount: async (budget: RtBudgetDoc, _: unknown, context: Context) => (await approvedOf(budget, context)).total,
-    remainingAmount: async (budget: RtBudgetDoc, _: unknown, context: Context) =>
+    approvedAmount: async (budget: RtBudgetDoc, _: unknown, context: BrandingContext) => (await approvedOf(budget, context)).total,
+    remainingAmount: async (budget: RtBudgetDoc, _: unknown, context: BrandingContext) =>
       Math.max(0, budget.ceiling - (await approvedOf(budget, context)).total),
-    fields: async (budget: RtBudgetDoc, _: unknown, context: Context) => {
+    fields: async (budget: RtBudgetDoc, _: unknown, context: BrandingContext) => {
       const approved = await approvedOf(budget, context);
       return PRODAMAS_FIELDS.map((field) => ({
         field,
@@ -113,31 +108,21 @@ export const resolvers = {
         remainingAmount: approvalRoom(field, budget.year, budget.ceiling, approved).remaining,
       }));
     },
-    proposals: (budget: RtBudgetDoc, _: unknown, context: Context) => context.loaders.proposalsByBudget.load(String(budget._id)),
+    proposals: (budget: RtBudgetDoc, _: unknown, context: BrandingContext) => context.loaders.proposalsByBudget.load(String(budget._id)),
     kelurahan: (budget: RtBudgetDoc) => ({ code: budget.kelurahanCode }),
   },
 
   Kelurahan: {
-    __resolveReference: (reference: { code: string }) => (isKelurahanCode(reference.code) ? { code: reference.code } : null),
-    prodamasBudgets: (kelurahan: { code: string }, args: { year: number }, context: Context) =>
+    prodamasBudgets: (kelurahan: { code: string }, args: { year: number }, context: BrandingContext) =>
       context.loaders.budgetsByKelurahanYear.load(compositeKey(kelurahan.code, requireYear(args.year, 'year'))),
-    prodamas: (kelurahan: { code: string }, args: { year: number }, context: Context) =>
-      context.loaders.kelurahanIndicators.load(scorecardKey({ kelurahanCode: kelurahan.code, year: args.year })),
-  },
-
-  CityScorecard: {
-    branding: (scorecard: CityScorecardRef, _: unknown, context: Context) =>
-      context.loaders.cityIndicators.load(requireYear(scorecard.year, 'year')),
-  },
-
-  KelurahanScorecard: {
-    branding: (scorecard: KelurahanScorecardRef, _: unknown, context: Context) =>
-      context.loaders.kelurahanIndicators.load(scorecardKey(scorecard)),
+    /** The kelurahan's branding pillar, from the read model: the same parent object as its scorecard's. */
+    prodamas: (kelurahan: { code: string }, args: { year: number }, context: BrandingContext) =>
+      prodamas.figuresOf(context, kelurahan.code, requireYear(args.year, 'year')),
   },
 
   Resident: {
-    async prodamasRoles(resident: { id: string }, _: unknown, context: Context) {
-      requireRole(context.identity, ROLE_READERS, "A resident's Prodamas roles (personal data held by Bappeda)");
+    async prodamasRoles(resident: { id: string }, _: unknown, context: BrandingContext) {
+      requireRole(context.identity, ['caseworker', `agency:${context.agency}`], "A resident's Prodamas roles (personal data held by Bappeda)");
       // An id that cannot be a resident id is simply a resident this agency does not know.
       if (!isResidentId(resident.id)) return [];
       const roles = await context.loaders.rolesByResident.load(resident.id);

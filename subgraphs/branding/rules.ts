@@ -1,7 +1,10 @@
+import { NEIGHBOURHOODS } from '../kit/reference/neighbourhoods';
+
 /**
  * The rules of Prodamas Plus (Program Pemberdayaan Masyarakat), Kota Kediri's community budget: every RT
  * plans, carries out and accounts for its own yearly budget. Pure functions, so that each rule is tested
- * to the rupiah without a database.
+ * to the rupiah without a database. (The shape of caller input, such as a whole number of rupiah or a
+ * calendar date, is checked by the kit's validators; what is left here is Prodamas's own.)
  */
 
 export const PRODAMAS_FIELDS = ['infrastructure', 'health', 'social', 'economy'] as const;
@@ -33,14 +36,28 @@ export const REPORTABLE_STATUSES: readonly ProposalStatus[] = ['disbursed', 'in_
 /** The first year this graph holds Prodamas data for. */
 export const FIRST_PRODAMAS_YEAR = 2021;
 
+/** The highest yearly ceiling an RT has had: no amount of one RT's budget can be larger. */
+export const MAX_RT_CEILING = 100_000_000;
+
 /**
  * The yearly ceiling of one RT. Published: up to Rp100 million per RT per year since Prodamas Plus, and
  * Rp50 million originally. Assumption: the raise to Rp100 million took effect with the 2022 budget, so
  * 2021 still runs on Rp50 million.
  */
 export function rtCeiling(year: number): number {
-  return year >= 2022 ? 100_000_000 : 50_000_000;
+  return year >= 2022 ? MAX_RT_CEILING : 50_000_000;
 }
+
+const RT_COUNT = new Map<string, number>();
+for (const unit of NEIGHBOURHOODS) RT_COUNT.set(unit.kelurahanCode, Math.max(RT_COUNT.get(unit.kelurahanCode) ?? 0, unit.rt));
+
+/** How many RTs a kelurahan has (numbered from 1 across its RWs); 0 for a code that is not a kelurahan. */
+export function rtCount(kelurahanCode: string): number {
+  return RT_COUNT.get(kelurahanCode) ?? 0;
+}
+
+/** A Muskel minutes number: letters, digits, ".", "/", "-" and spaces, beginning with a letter or digit. */
+export const DELIBERATION_REF = /^[A-Za-z0-9][A-Za-z0-9./\- ]*$/;
 
 /**
  * The largest share of an RT's ceiling that one field may take, by year.
@@ -65,15 +82,6 @@ export function fieldCap(field: ProdamasField, year: number, ceiling: number): n
   return Math.floor((Math.round(fieldCapShare(field, year) * 100) * ceiling) / 100);
 }
 
-/** Why an amount is not acceptable, or null when it is: a positive whole number of rupiah. */
-export function amountProblem(amount: number): string | null {
-  if (!Number.isFinite(amount)) return 'a finite amount in rupiah';
-  if (amount <= 0) return 'an amount greater than 0 rupiah';
-  if (!Number.isInteger(amount)) return 'a whole number of rupiah (no fractions)';
-  if (!Number.isSafeInteger(amount)) return 'an amount below 9,007,199,254,740,991 rupiah';
-  return null;
-}
-
 /** What an RT has already approved in a year, in total and per field. */
 export interface ApprovedSoFar {
   total: number;
@@ -82,6 +90,17 @@ export interface ApprovedSoFar {
 
 export function emptyApproved(): ApprovedSoFar {
   return { total: 0, byField: { infrastructure: 0, health: 0, social: 0, economy: 0 } };
+}
+
+/** What a budget's proposals have approved: the amounts of those approved or in any later status. */
+export function sumApproved(proposals: readonly { status: string; field: string; amount: number }[]): ApprovedSoFar {
+  const approved = emptyApproved();
+  for (const proposal of proposals) {
+    if (!APPROVED_STATUSES.includes(proposal.status as ProposalStatus)) continue;
+    approved.total += proposal.amount;
+    approved.byField[proposal.field as ProdamasField] += proposal.amount;
+  }
+  return approved;
 }
 
 export interface ApprovalRoom {
@@ -158,10 +177,8 @@ export function reportSteps(from: ProposalStatus): ProposalStatus[] | null {
   return null;
 }
 
-/** Why a realization is not acceptable, or null: spent at least 0 rupiah, whole, and at most what was paid out. */
+/** Why a realization (a whole number of rupiah) is not acceptable, or null: at most what was paid out. */
 export function realizationProblem(amountSpent: number, disbursedAmount: number): string | null {
-  if (!Number.isFinite(amountSpent) || amountSpent < 0) return 'an amount of 0 rupiah or more';
-  if (!Number.isInteger(amountSpent)) return 'a whole number of rupiah (no fractions)';
   if (amountSpent > disbursedAmount) {
     return `at most the disbursed Rp${formatRupiah(disbursedAmount)} (an LPJ cannot account for more than was paid out)`;
   }

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isoDay } from '../kit/calendar';
+import type { EconomyContext } from './loaders';
+import { recordKurniaRepayment } from './mutations/loans';
+import { submitKurniaApplication } from './mutations/applications';
 import {
   addMonths,
   canTransition,
@@ -8,7 +12,8 @@ import {
   collectibilityFor,
   flatInterest,
   flatSchedule,
-  requireDate,
+  recordedDay,
+  requireNotBefore,
   requireTransition,
   standingOn,
   weightedRate,
@@ -191,23 +196,101 @@ describe('collectibility (OJK-style)', () => {
     expect(standing).toMatchObject({ settled: true, outstanding: 0, collectibility: 'current' });
   });
 
-  it('refuses a repayment above the outstanding amount', () => {
+  it("refuses a repayment above the outstanding amount: the loan's state forbids it, a CONFLICT", () => {
     expect(() => checkRepaymentAmount(147_221, 147_221)).not.toThrow();
-    expect(codeOf(() => checkRepaymentAmount(147_222, 147_221))).toEqual({ code: 'BAD_USER_INPUT', field: 'amount' });
-    expect(codeOf(() => checkRepaymentAmount(1, 0)).code).toBe('CONFLICT');
+    expect(codeOf(() => checkRepaymentAmount(147_222, 147_221))).toEqual({ code: 'CONFLICT', field: 'amount' });
+    expect(codeOf(() => checkRepaymentAmount(1, 0))).toEqual({ code: 'CONFLICT', field: 'amount' });
+  });
+
+  it("counts a repayment in the Kediri day it was made, up to 24:00 WIB", () => {
+    // 16:59 UTC is 23:59 WIB on 10 February; 17:00 UTC is already 11 February in Kediri.
+    const late = [{ amount: 147_221, paidAt: new Date('2023-02-10T16:59:00Z') }];
+    const next = [{ amount: 147_221, paidAt: new Date('2023-02-10T17:00:00Z') }];
+    expect(standingOn(schedule.instalments, late, day('2023-02-10')).amountRepaid).toBe(147_221);
+    expect(standingOn(schedule.instalments, next, day('2023-02-10')).amountRepaid).toBe(0);
+    expect(standingOn(schedule.instalments, next, day('2023-02-11')).amountRepaid).toBe(147_221);
   });
 });
 
-describe('inputs', () => {
-  it('parses calendar dates and timestamps, refusing impossible days', () => {
-    expect(requireDate('2023-05-17', 'paidAt').toISOString()).toBe('2023-05-17T00:00:00.000Z');
-    expect(requireDate('2023-05-17T09:30:00Z', 'paidAt').toISOString()).toBe('2023-05-17T09:30:00.000Z');
-    expect(codeOf(() => requireDate('2023-02-30', 'paidAt'))).toEqual({ code: 'BAD_USER_INPUT', field: 'paidAt' });
-    expect(codeOf(() => requireDate('17/05/2023', 'paidAt')).field).toBe('paidAt');
+describe('the days staff give', () => {
+  it('takes a calendar date, refusing impossible days, timestamps and other formats', () => {
+    const now = new Date('2024-06-01T05:00:00Z');
+    expect(recordedDay('2023-05-17', 'paidAt', now).toISOString()).toBe('2023-05-17T00:00:00.000Z');
+    expect(codeOf(() => recordedDay('2023-02-30', 'paidAt', now))).toEqual({ code: 'BAD_USER_INPUT', field: 'paidAt' });
+    expect(codeOf(() => recordedDay('2023-05-17T09:30:00Z', 'paidAt', now))).toEqual({ code: 'BAD_USER_INPUT', field: 'paidAt' });
+    expect(codeOf(() => recordedDay('17/05/2023', 'paidAt', now)).field).toBe('paidAt');
+  });
+
+  it('refuses a step dated before the step it follows, by the Kediri day of that step', () => {
+    // Submitted at 20:00 UTC on 4 March, which is 5 March 03:00 WIB: verifying on 4 March is too early.
+    const submittedAt = new Date('2024-03-04T20:00:00Z');
+    expect(() => requireNotBefore(day('2024-03-05'), 'verifiedAt', submittedAt, 'the submission', '2024-03-05')).not.toThrow();
+    expect(codeOf(() => requireNotBefore(day('2024-03-04'), 'verifiedAt', submittedAt, 'the submission', '2024-03-04'))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'verifiedAt',
+    });
   });
 
   it('weights the rate by principal', () => {
     expect(weightedRate(0, 0)).toBeNull();
     expect(weightedRate(30_000_000, 10_000_000 * 2 + 20_000_000 * 3)).toBe(2.67);
+  });
+});
+
+describe("Kediri's clock (WIB) decides what today is", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** 17:30 UTC on 1 March is 00:30 WIB on 2 March. */
+  function halfPastMidnightInKediri() {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2025-03-01T17:30:00Z'));
+  }
+
+  it("accepts today's Kediri date and refuses tomorrow's at 00:30 WIB, and defaults to Kediri's today", () => {
+    halfPastMidnightInKediri();
+    expect(isoDay(recordedDay('2025-03-02', 'decidedAt'))).toBe('2025-03-02');
+    expect(isoDay(recordedDay(undefined, 'decidedAt'))).toBe('2025-03-02');
+    expect(isoDay(recordedDay(null, 'decidedAt'))).toBe('2025-03-02');
+    expect(codeOf(() => recordedDay('2025-03-03', 'decidedAt'))).toEqual({ code: 'BAD_USER_INPUT', field: 'decidedAt' });
+  });
+
+  it('applies the same rule in the mutations, before any write unit starts', async () => {
+    halfPastMidnightInKediri();
+    const units: string[] = [];
+    const ctx = {
+      agency: 'economy',
+      identity: { subject: 'test-staff', role: 'agency:economy' },
+      secrets: { residentIdSecret: 'test-resident-secret-0123456789abcdef' },
+      // No database: the unit below stands in for the write, so only the checks before it run.
+      models: {},
+      transaction: async () => {
+        units.push('unit started');
+        return 'reached the write unit';
+      },
+    } as unknown as EconomyContext;
+    const repayment = { loanId: '0123456789abcdef01234567', amount: 147_221, reference: 'BJTM-WIB-0001' };
+    await expect(recordKurniaRepayment({ ...repayment, paidAt: '2025-03-02' }, ctx)).resolves.toBe('reached the write unit');
+    await expect(recordKurniaRepayment({ ...repayment, paidAt: '2025-03-03' }, ctx)).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'paidAt' },
+    });
+    const application = {
+      nik: '3571025506880007',
+      name: 'Sri Wulandari',
+      birthDate: '1988-06-15',
+      kelurahanCode: '35.71.02.1006',
+      businessName: 'Warung Pecel Sri',
+      businessSector: 'culinary',
+      hasBusinessLicence: false,
+      tier: 'micro_small_under_10m',
+      amountRequested: 5_000_000,
+      idempotencyKey: 'wib-submit-0001',
+    };
+    await expect(submitKurniaApplication({ ...application, submittedAt: '2025-03-03' }, ctx)).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'submittedAt' },
+    });
+    await expect(submitKurniaApplication({ ...application, submittedAt: '2025-03-02' }, ctx)).resolves.toBe('reached the write unit');
+    expect(units).toEqual(['unit started', 'unit started']);
   });
 });

@@ -1,5 +1,7 @@
 import { badUserInput, conflict } from '../../platform/errors';
+import { addDays, isoDay, kediriDay, startOfKediriDay, todayInKediri } from '../kit/calendar';
 import { ageOn } from '../kit/residents';
+import { requirePastDate } from '../kit/validate';
 
 /**
  * The rules of Program Kurnia (Kredit Usaha Melayani Warga), Perwali 49/2020, as pure functions so that
@@ -14,6 +16,10 @@ import { ageOn } from '../kit/residents';
  *   remainder, so the parts add up to P exactly; the interest part is split the same way;
  * - instalment k is due k months after disbursal, on the disbursal day of the month (the month's last day
  *   when that month is shorter).
+ *
+ * Days are Kediri's (WIB, see kit/calendar.ts): the day of a disbursal, a repayment or a decision is the
+ * calendar day in Kediri on which it happened, and a loan's standing "on a day" counts what was paid by the
+ * end of that day in Kediri.
  *
  * Example: Rp5,000,000 costs Rp300,000 interest; instalments 1–35 are Rp147,221 (138,888 principal +
  * 8,333 interest) and the 36th is Rp147,265 (138,920 + 8,345); the borrower repays Rp5,300,000.
@@ -43,6 +49,9 @@ export const MIN_BORROWER_AGE = 17;
 /** Past due by more than this many days makes a loan non-performing (OJK collectibility 3–5). */
 export const NON_PERFORMING_AFTER_DAYS = 90;
 
+/** The largest principal of any tier (a cooperative's), and so of any loan. */
+export const MAX_PRINCIPAL = 100_000_000;
+
 export interface TierCeiling {
   /** Smallest amount of the tier, included. */
   min: number;
@@ -55,18 +64,10 @@ export interface TierCeiling {
 export const TIER_CEILINGS: Record<KurniaTier, TierCeiling> = {
   micro_small_under_10m: { min: 1, max: LICENCE_THRESHOLD - 1, description: 'below Rp10,000,000' },
   micro_small_10_25m: { min: LICENCE_THRESHOLD, max: 25_000_000, description: 'from Rp10,000,000 to Rp25,000,000' },
-  cooperative: { min: 1, max: 100_000_000, description: 'at most Rp100,000,000' },
+  cooperative: { min: 1, max: MAX_PRINCIPAL, description: 'at most Rp100,000,000' },
 };
 
 const DAY_MS = 86_400_000;
-
-/** A positive whole number of rupiah, or BAD_USER_INPUT naming the field. */
-export function requireRupiah(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw badUserInput(field, 'a positive whole number of rupiah', value);
-  }
-  return value;
-}
 
 /**
  * Checks an amount against its tier's band and the licence rule. `field` is named when the amount is out of
@@ -105,7 +106,7 @@ export function checkBorrowerAge(birthDate: Date, appliedOn: Date, field = 'birt
   if (ineligibleAge(birthDate, appliedOn) !== null) {
     throw badUserInput(
       field,
-      `a borrower aged ${MIN_BORROWER_AGE} to ${MAX_BORROWER_AGE} on the application date ${isoDate(appliedOn)}`,
+      `a borrower aged ${MIN_BORROWER_AGE} to ${MAX_BORROWER_AGE} on the application date ${isoDay(appliedOn)}`,
       `age ${age}`,
     );
   }
@@ -159,9 +160,16 @@ export function flatInterest(principal: number, ratePercent = KURNIA_RATE_PERCEN
   return Math.floor((principal * basisPoints * tenorMonths) / (10_000 * 12));
 }
 
-/** A date at midnight UTC: schedules and collectibility work in whole calendar days. */
-export function startOfDay(date: Date): Date {
-  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+/** The most any one repayment can be: all a loan of the largest principal owes. */
+export const MAX_REPAYABLE = MAX_PRINCIPAL + flatInterest(MAX_PRINCIPAL);
+
+/**
+ * A step's day may not come before the step it follows (verification before submission, a disbursal before
+ * its approval, a repayment before its disbursal): `earlier` is when that step happened.
+ */
+export function requireNotBefore(day: Date, field: string, earlier: Date, what: string, given: unknown): void {
+  const first = kediriDay(earlier);
+  if (day.getTime() < first.getTime()) throw badUserInput(field, `a date not before ${what} on ${isoDay(first)}`, given);
 }
 
 /** The same day of the month `months` later, or that month's last day when it is shorter. */
@@ -182,7 +190,7 @@ export function flatSchedule(
   const totalInterest = flatInterest(principal, ratePercent, tenorMonths);
   const principalPart = Math.floor(principal / tenorMonths);
   const interestPart = Math.floor(totalInterest / tenorMonths);
-  const start = startOfDay(disbursedAt);
+  const start = kediriDay(disbursedAt);
   const instalments: Instalment[] = [];
   for (let number = 1; number <= tenorMonths; number += 1) {
     const last = number === tenorMonths;
@@ -198,6 +206,33 @@ export function flatSchedule(
     });
   }
   return { principal, ratePercent, tenorMonths, totalInterest, totalRepayable: principal + totalInterest, instalments };
+}
+
+/**
+ * The loan a disbursal records, from its application, the principal and the day: the flat schedule from
+ * that day, and nothing repaid yet. The seed and the disbursal build their loans with it alike.
+ */
+export function loanAtDisbursal<Id>(
+  application: { _id: Id; applicantId: Id; residentId: string; kelurahanCode: string; tier: KurniaTier },
+  principal: number,
+  disbursedAt: Date,
+) {
+  const schedule = flatSchedule(principal, disbursedAt);
+  return {
+    applicationId: application._id,
+    applicantId: application.applicantId,
+    residentId: application.residentId,
+    kelurahanCode: application.kelurahanCode,
+    tier: application.tier,
+    principal,
+    ratePercent: schedule.ratePercent,
+    tenorMonths: schedule.tenorMonths,
+    scheduleKind: SCHEDULE_KIND,
+    totalInterest: schedule.totalInterest,
+    disbursedAt,
+    amountRepaid: 0,
+    instalments: schedule.instalments,
+  };
 }
 
 export interface Standing {
@@ -226,8 +261,8 @@ export function standingOn(
   repayments: readonly { amount: number; paidAt: Date }[],
   asOf: Date,
 ): Standing {
-  const day = startOfDay(asOf);
-  const endOfDay = day.getTime() + DAY_MS;
+  const day = kediriDay(asOf);
+  const endOfDay = startOfKediriDay(addDays(day, 1)).getTime();
   const amountRepaid = repayments.filter((r) => r.paidAt.getTime() < endOfDay).reduce((sum, r) => sum + r.amount, 0);
   return standingFromRepaid(instalments, amountRepaid, day);
 }
@@ -238,14 +273,14 @@ export function standingFromRepaid(
   amountRepaid: number,
   asOf: Date,
 ): Standing {
-  const day = startOfDay(asOf);
+  const day = kediriDay(asOf);
   let cumulative = 0;
   let amountDue = 0;
   let daysPastDue = 0;
   let uncoveredFound = false;
   for (const instalment of instalments) {
     cumulative += instalment.amount;
-    const due = startOfDay(instalment.dueDate);
+    const due = kediriDay(instalment.dueDate);
     if (due.getTime() <= day.getTime()) amountDue += instalment.amount;
     if (!uncoveredFound && cumulative > amountRepaid) {
       uncoveredFound = true;
@@ -270,47 +305,29 @@ export function collectibilityFor(daysPastDue: number): Collectibility {
   return 'non_performing';
 }
 
-/** A repayment may not take the loan past what is owed: the most it can be is the outstanding amount. */
+/**
+ * A repayment may not take the loan past what is owed. What is owed is the loan's state, not the shape of
+ * the argument, so more than the outstanding amount is a CONFLICT: the same amount was fine before another
+ * receipt was recorded.
+ */
 export function checkRepaymentAmount(amount: number, outstanding: number): void {
   if (outstanding <= 0) {
     throw conflict('This loan is fully repaid; no further repayment can be recorded.', 'amount');
   }
   if (amount > outstanding) {
-    throw badUserInput('amount', `at most the outstanding Rp${outstanding.toLocaleString('en-US')}`, amount);
+    throw conflict(
+      `Rp${amount.toLocaleString('en-US')} is more than the Rp${outstanding.toLocaleString('en-US')} still owed on this loan; record at most that.`,
+      'amount',
+    );
   }
-}
-
-/** The last day of a calendar year, the day year-end indicators are computed for. */
-export function yearEnd(year: number): Date {
-  return new Date(Date.UTC(year, 11, 31));
-}
-
-/** YYYY-MM-DD of a date in UTC. */
-export function isoDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
 
 /**
- * Parses a caller's date: "YYYY-MM-DD" or a full ISO-8601 timestamp. Calendar dates are checked for
- * existence (2023-02-30 is refused rather than rolled over into March).
+ * The day a step of an application or loan was taken, as staff give it: a calendar date not after today in
+ * Kediri (at 00:30 WIB it is already Kediri's new day), or today in Kediri when they leave it out.
  */
-export function requireDate(value: unknown, field: string): Date {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value)) {
-    throw badUserInput(field, 'an ISO-8601 date such as "2023-05-17" or "2023-05-17T09:30:00Z"', value);
-  }
-  const date = new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(date.getTime()) || (value.length === 10 && isoDate(date) !== value)) {
-    throw badUserInput(field, 'an existing calendar date', value);
-  }
-  return date;
-}
-
-/** Refuses dates after `now`: decisions, disbursals and repayments are recorded after they happen. */
-export function requireNotFuture(date: Date, field: string, now = new Date()): Date {
-  if (date.getTime() > now.getTime() + DAY_MS) {
-    throw badUserInput(field, `a date not after today (${isoDate(now)})`, date.toISOString());
-  }
-  return date;
+export function recordedDay(value: unknown, field: string, now: Date = new Date()): Date {
+  return value === undefined || value === null ? todayInKediri(now) : requirePastDate(value, field, now);
 }
 
 /** The principal-weighted average rate of a set of loans, to two decimals; null when there are none. */

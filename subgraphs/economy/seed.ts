@@ -4,9 +4,8 @@ import { kelurahanByCode } from '../kit/reference/kelurahan';
 import { ageOn, residentId, samplePopulation, type SampleResident } from '../kit/residents';
 import type { EconomyModels } from './models';
 import {
-  flatSchedule,
   LICENCE_THRESHOLD,
-  SCHEDULE_KIND,
+  loanAtDisbursal,
   type ApplicationStatus,
   type BusinessSector,
   type KurniaTier,
@@ -243,46 +242,34 @@ export function buildKurniaSample(residentIdSecret: string): KurniaSample {
   }
 
   function addLoan(application: ReturnType<typeof addApplication>, principal: number, disbursedAt: Date) {
-    const schedule = flatSchedule(principal, disbursedAt);
-    const loan = {
-      _id: objectIdAt(disbursedAt, 3, (serial += 1)),
-      applicationId: application._id,
-      applicantId: application.applicantId,
-      residentId: application.residentId,
-      kelurahanCode: application.kelurahanCode,
-      tier: application.tier,
-      principal,
-      ratePercent: schedule.ratePercent,
-      tenorMonths: schedule.tenorMonths,
-      scheduleKind: SCHEDULE_KIND,
-      totalInterest: schedule.totalInterest,
-      disbursedAt,
-      instalments: schedule.instalments,
-    };
+    const loan = { _id: objectIdAt(disbursedAt, 3, (serial += 1)), ...loanAtDisbursal(application, principal, disbursedAt) };
     sample.loans.push(loan);
-    addRepayments(loan._id, application.residentId, application.kelurahanCode, schedule.instalments);
+    loan.amountRepaid = addRepayments(loan._id, application.residentId, application.kelurahanCode, loan.instalments);
   }
 
   /**
    * Repayment habits: most pay each instalment around its due day; about one in sixteen pays irregularly,
    * weeks late but in the end; about one in fourteen stops paying within its first twenty instalments.
+   * Returns what the repayments add up to, the loan's repaid total.
    */
   function addRepayments(
     loanId: Types.ObjectId,
     resident: string,
     kelurahanCode: string,
     instalments: { number: number; dueDate: Date; amount: number }[],
-  ) {
+  ): number {
     const habit = random.next();
     const stopsAfter = habit < 0.07 ? random.int(1, 20) : Infinity;
     const irregular = habit >= 0.07 && habit < 0.13;
     let previous = 0;
+    let repaid = 0;
     for (const instalment of instalments) {
       if (instalment.number > stopsAfter) break;
       const delay = irregular ? random.int(5, 75) : random.chance(0.1) ? random.int(3, 20) : random.int(-5, 0);
       const paidAt = new Date(Math.max(previous + DAY_MS, instalment.dueDate.getTime() + delay * DAY_MS + 3 * 3_600_000));
       if (paidAt > SEED_AS_OF) break;
       previous = paidAt.getTime();
+      repaid += instalment.amount;
       sample.repayments.push({
         _id: objectIdAt(paidAt, 4, (serial += 1)),
         loanId,
@@ -293,6 +280,7 @@ export function buildKurniaSample(residentIdSecret: string): KurniaSample {
         reference: `KRN-${loanId.toHexString().slice(-8)}-${String(instalment.number).padStart(2, '0')}`,
       });
     }
+    return repaid;
   }
 
   return sample;

@@ -1,6 +1,7 @@
 import { defineAgency } from '../kit/agency';
 import { createEducationLoaders } from './loaders';
 import { createEducationModels } from './models';
+import { society } from './pillar';
 import { resolvers } from './resolvers';
 import { seedEducation } from './seed';
 
@@ -14,5 +15,6 @@ export const education = defineAgency({
   resolvers,
   models: createEducationModels,
   loaders: createEducationLoaders,
+  pillar: society,
   seed: seedEducation,
 });

@@ -1,14 +1,14 @@
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import type { Identity } from '../../platform/identity';
-import { compositeKey, manyByField, oneByField, splitKey, figuresByKelurahanYear } from '../kit/loaders';
+import type { AgencyContext } from '../kit/agency';
+import { compositeKey, manyByField, oneByField, splitKey } from '../kit/loaders';
 import type { EducationModels, ClassDoc, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
-import { CITY, NO_ACTIVITY, societyFigures, type SocietyFigures } from './society';
 
 /**
  * The education subgraph's DataLoaders, built fresh for every request. Every entity and nested list goes
- * through one of them, so a page of classes with their spots and tutors, or 46 kelurahan scorecards, costs one
- * database command per kind of record, not one per parent.
+ * through one of them, so a page of classes with their spots and tutors costs one database command per kind
+ * of record, not one per parent. (The scorecard's figures are the kit's: see pillar.ts.)
  */
 export function createEducationLoaders(models: EducationModels, _identity: Identity) {
   type Lean<T> = T & Record<string, unknown>;
@@ -60,19 +60,10 @@ export function createEducationLoaders(models: EducationModels, _identity: Ident
       const counts = new Map(rows.map((row) => [compositeKey(String(row._id.classId), String(row._id.participantId)), row.sessions]));
       return keys.map((key) => counts.get(key) ?? 0);
     }),
-
-    /** City figures per year. */
-    citySociety: new DataLoader<number, SocietyFigures>(async (years) => {
-      const answers = await Promise.all(years.map((year) => societyFigures(models, year, null)));
-      return answers.map((figures) => figures.get(CITY) ?? { ...NO_ACTIVITY });
-    }),
-
-    /**
-     * Kelurahan figures keyed by scorecardKey (kelurahan code and year). The keys of a batch are grouped by
-     * year, and each year is one set of aggregations over all of that year's kelurahan.
-     */
-    kelurahanSociety: figuresByKelurahanYear((year, codes) => societyFigures(models, year, codes), () => ({ ...NO_ACTIVITY })),
   };
 }
 
 export type EducationLoaders = ReturnType<typeof createEducationLoaders>;
+
+/** What every education resolver and mutation receives. */
+export type EducationContext = AgencyContext<EducationModels, EducationLoaders>;

@@ -107,8 +107,11 @@ export const classSchema = new Schema(
  * second one with CONFLICT rather than returning the first, because a new idempotency key means a new request.
  */
 classSchema.index({ spotId: 1, year: 1, level: 1 }, { unique: true });
-/** What makes createEmasClass safe to retry. Sparse, since the seeded classes were written without a key. */
-classSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
+/**
+ * What makes createEmasClass safe to retry: unique where present (the seeded classes have no key), so of two
+ * concurrent retries only one can write the class and the other's write unit runs again and finds it.
+ */
+classSchema.index({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } });
 classSchema.index({ year: 1, kelurahanCode: 1 });
 classSchema.index({ tutorId: 1, year: 1 });
 

@@ -1,27 +1,23 @@
 import type { FilterQuery } from 'mongoose';
-import { peopleCount, requireOwningAgency, requireRole } from '../kit/access';
+import { requireOwningAgency, requireRole } from '../kit/access';
+import { mutation } from '../kit/agency';
+import { isoDay, todayInKediri } from '../kit/calendar';
 import { compositeKey } from '../kit/loaders';
 import { paginate, type PageArgs } from '../kit/pagination';
-import { requireKelurahanCode } from '../kit/reference/kelurahan';
-import { requireYear, scorecardKey, type KelurahanScorecardRef } from '../kit/scorecard';
-import type { AgencyContext } from '../kit/agency';
-import { isRecordId, requireRecordId } from './ids';
-import type { EducationLoaders } from './loaders';
-import type { AttendanceDoc, ClassDoc, EducationModels, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
-import {
-  AGENCY,
-  createEmasClass,
-  enrolParticipant,
-  recordAttendance,
-  type AttendanceResult,
-  type CreateEmasClassInput,
-  type EnrolParticipantInput,
-  type RecordAttendanceInput,
-} from './mutations';
-import { AGE_BANDS, ageBand, HOST_TYPES, isoDate, LEVELS, SPOT_STATUSES, WEEKDAYS } from './rules';
-import type { SocietyFigures } from './society';
+import { requireKelurahanCode, requireObjectId, requireYear } from '../kit/validate';
+import type { EducationContext } from './loaders';
+import type { AttendanceDoc, ClassDoc, EnrolmentDoc, ParticipantDoc, SpotDoc, TutorDoc } from './models';
+import { recordAttendance, type AttendanceResult } from './mutations/attendance';
+import { createEmasClass } from './mutations/classes';
+import { enrolParticipant } from './mutations/enrolment';
+import { AGE_BANDS, ageBand, HOST_TYPES, LEVELS, SPOT_STATUSES, WEEKDAYS } from './rules';
 
-type Context = AgencyContext<EducationModels, EducationLoaders>;
+/**
+ * The education subgraph's resolvers: thin. They check access and arguments, then hand over to the loaders
+ * and the mutations. Spots and classes are public facility data; participants, tutors, enrolments and
+ * attendance are personal data (often a child's) that only the agency reads. The scorecard's `society`
+ * figures are the kit's, from the read model (see pillar.ts).
+ */
 type WithId = { _id: unknown };
 
 /** GraphQL enum values are the stored values in capitals. */
@@ -32,28 +28,22 @@ function enumOf(values: readonly string[]): Record<string, string> {
 const id = (doc: WithId) => String(doc._id);
 
 /** Personal data of participants and tutors is the agency's alone. */
-function requireAgency(context: Context, what: string): void {
-  requireOwningAgency(context.identity, AGENCY, what);
+function requireAgency(context: EducationContext, what: string): void {
+  requireOwningAgency(context.identity, context.agency, what);
 }
 
-/** One lookup for both `Query.emasSpot` and `EmasSpot.__resolveReference`; an unknown id resolves to null. */
-function spotById(spotId: unknown, context: Context) {
-  return isRecordId(spotId) ? context.loaders.spot.load(spotId.toLowerCase()) : null;
+/** One lookup for both `Query.emasSpot` and `EmasSpot.__resolveReference`. */
+function spotById(spotId: string, context: EducationContext) {
+  return context.loaders.spot.load(spotId);
 }
 
-function classById(classId: string, context: Context) {
+function classById(classId: string, context: EducationContext) {
   return context.loaders.emasClass.load(classId);
 }
 
-/** A pillar value and where it was computed, so people counts can be suppressed at kelurahan level only. */
-interface SocietyValue {
-  figures: SocietyFigures;
-  kelurahanCode?: string;
-}
-
-function personCount(value: SocietyValue, count: number, what: string, context: Context): number {
-  if (!value.kelurahanCode) return count;
-  return peopleCount(context.identity, count, `${what} in kelurahan ${value.kelurahanCode}`);
+/** A year argument that may be left out. */
+function optionalYear(year: number | null | undefined): number | null {
+  return year == null ? null : requireYear(year, 'year');
 }
 
 export const resolvers = {
@@ -64,41 +54,41 @@ export const resolvers = {
   EmasAgeBand: enumOf(AGE_BANDS),
 
   Query: {
-    emasSpots(_: unknown, args: PageArgs & { kelurahanCode?: string | null; status?: string | null }, context: Context) {
+    emasSpots(_: unknown, args: PageArgs & { kelurahanCode?: string | null; status?: string | null }, context: EducationContext) {
       const filter: FilterQuery<SpotDoc> = {};
       if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
       if (args.status != null) filter.status = args.status;
       return paginate(context.models.Spot, filter, args);
     },
-    emasSpot(_: unknown, args: { id: string }, context: Context) {
-      return spotById(requireRecordId(args.id, 'id'), context);
+    emasSpot(_: unknown, args: { id: string }, context: EducationContext) {
+      return spotById(requireObjectId(args.id, 'id', 'an EMAS spot').toHexString(), context);
     },
     emasClasses(
       _: unknown,
       args: PageArgs & { spotId?: string | null; kelurahanCode?: string | null; year?: number | null; level?: string | null },
-      context: Context,
+      context: EducationContext,
     ) {
       const filter: FilterQuery<ClassDoc> = {};
-      if (args.spotId != null) filter.spotId = requireRecordId(args.spotId, 'spotId');
+      if (args.spotId != null) filter.spotId = requireObjectId(args.spotId, 'spotId', 'an EMAS spot');
       if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
       if (args.year != null) filter.year = requireYear(args.year, 'year');
       if (args.level != null) filter.level = args.level;
       return paginate(context.models.EmasClass, filter, args);
     },
-    emasClass(_: unknown, args: { id: string }, context: Context) {
-      return classById(requireRecordId(args.id, 'id'), context);
+    emasClass(_: unknown, args: { id: string }, context: EducationContext) {
+      return classById(requireObjectId(args.id, 'id', 'an EMAS class').toHexString(), context);
     },
-    emasParticipants(_: unknown, args: PageArgs & { kelurahanCode?: string | null }, context: Context) {
+    emasParticipants(_: unknown, args: PageArgs & { kelurahanCode?: string | null }, context: EducationContext) {
       requireAgency(context, 'EMAS participants');
       const filter: FilterQuery<ParticipantDoc> = {};
       if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
       return paginate(context.models.Participant, filter, args);
     },
-    emasParticipant(_: unknown, args: { id: string }, context: Context) {
+    emasParticipant(_: unknown, args: { id: string }, context: EducationContext) {
       requireAgency(context, 'An EMAS participant');
-      return context.loaders.participant.load(requireRecordId(args.id, 'id'));
+      return context.loaders.participant.load(requireObjectId(args.id, 'id', 'an EMAS participant').toHexString());
     },
-    emasTutors(_: unknown, args: PageArgs & { year?: number | null }, context: Context) {
+    emasTutors(_: unknown, args: PageArgs & { year?: number | null }, context: EducationContext) {
       requireAgency(context, 'EMAS tutors');
       const filter: FilterQuery<TutorDoc> = {};
       if (args.year != null) filter.activeYears = requireYear(args.year, 'year');
@@ -107,32 +97,37 @@ export const resolvers = {
   },
 
   Mutation: {
-    createEmasClass: (_: unknown, args: { input: CreateEmasClassInput }, context: Context) => createEmasClass(args.input, context),
-    enrolParticipant: (_: unknown, args: { input: EnrolParticipantInput }, context: Context) => enrolParticipant(args.input, context),
-    recordAttendance: (_: unknown, args: { input: RecordAttendanceInput }, context: Context) => recordAttendance(args.input, context),
+    createEmasClass: mutation(createEmasClass),
+    enrolParticipant: mutation(enrolParticipant),
+    recordAttendance: mutation(recordAttendance),
   },
 
   EmasSpot: {
-    __resolveReference: (reference: { id: string }, context: Context) => spotById(reference.id, context),
+    __resolveReference(reference: { id?: unknown }, context: EducationContext) {
+      // A representation whose id is no record id cannot name a spot: it resolves to nothing, not an error.
+      try {
+        return spotById(requireObjectId(reference.id, 'id').toHexString(), context);
+      } catch {
+        return null;
+      }
+    },
     id,
     kelurahan: (spot: SpotDoc) => ({ code: spot.kelurahanCode }),
-    openedOn: (spot: SpotDoc) => isoDate(spot.openedOn),
-    statusHistory: (spot: SpotDoc) => spot.statusHistory.map((change) => ({ status: change.status, since: isoDate(change.since) })),
-    classes(spot: SpotDoc, args: { year?: number | null }, context: Context) {
-      const year = args.year == null ? null : requireYear(args.year, 'year');
-      return context.loaders.classesBySpot(year).load(id(spot));
-    },
+    openedOn: (spot: SpotDoc) => isoDay(spot.openedOn),
+    statusHistory: (spot: SpotDoc) => spot.statusHistory.map((change) => ({ status: change.status, since: isoDay(change.since) })),
+    classes: (spot: SpotDoc, args: { year?: number | null }, context: EducationContext) =>
+      context.loaders.classesBySpot(optionalYear(args.year)).load(id(spot)),
   },
 
   EmasClass: {
     id,
-    spot: (klass: ClassDoc, _: unknown, context: Context) => context.loaders.spot.load(String(klass.spotId)),
-    tutor(klass: ClassDoc, _: unknown, context: Context) {
+    spot: (klass: ClassDoc, _: unknown, context: EducationContext) => context.loaders.spot.load(String(klass.spotId)),
+    tutor(klass: ClassDoc, _: unknown, context: EducationContext) {
       requireAgency(context, "An EMAS class's tutor");
       // A planned class may have no tutor yet.
       return klass.tutorId ? context.loaders.tutor.load(String(klass.tutorId)) : null;
     },
-    enrolments(klass: ClassDoc, args: PageArgs, context: Context) {
+    enrolments(klass: ClassDoc, args: PageArgs, context: EducationContext) {
       requireAgency(context, "An EMAS class's enrolments");
       return paginate(context.models.Enrolment, { classId: klass._id }, args);
     },
@@ -141,86 +136,52 @@ export const resolvers = {
   EmasTutor: {
     id,
     activeYears: (tutor: TutorDoc) => [...tutor.activeYears].sort((a, b) => a - b),
-    classes(tutor: TutorDoc, args: { year?: number | null }, context: Context) {
-      const year = args.year == null ? null : requireYear(args.year, 'year');
-      return context.loaders.classesByTutor(year).load(id(tutor));
-    },
+    classes: (tutor: TutorDoc, args: { year?: number | null }, context: EducationContext) =>
+      context.loaders.classesByTutor(optionalYear(args.year)).load(id(tutor)),
   },
 
   EmasParticipant: {
     id,
-    ageBand: (participant: ParticipantDoc) => ageBand(participant.birthDate, new Date()),
+    ageBand: (participant: ParticipantDoc) => ageBand(participant.birthDate, todayInKediri()),
     resident: (participant: ParticipantDoc) => ({ id: participant.residentId }),
-    enrolments: (participant: ParticipantDoc, _: unknown, context: Context) =>
+    enrolments: (participant: ParticipantDoc, _: unknown, context: EducationContext) =>
       context.loaders.enrolmentsByParticipant.load(id(participant)),
   },
 
   EmasEnrolment: {
     id,
-    class: (enrolment: EnrolmentDoc, _: unknown, context: Context) => classById(String(enrolment.classId), context),
+    class: (enrolment: EnrolmentDoc, _: unknown, context: EducationContext) => classById(String(enrolment.classId), context),
     enrolledAt: (enrolment: EnrolmentDoc) => enrolment.enrolledAt.toISOString(),
-    participant(enrolment: EnrolmentDoc, _: unknown, context: Context) {
+    participant(enrolment: EnrolmentDoc, _: unknown, context: EducationContext) {
       requireAgency(context, "An EMAS enrolment's participant");
       return context.loaders.participant.load(String(enrolment.participantId));
     },
-    sessionsAttended: (enrolment: EnrolmentDoc, _: unknown, context: Context) =>
+    sessionsAttended: (enrolment: EnrolmentDoc, _: unknown, context: EducationContext) =>
       context.loaders.sessionsAttended.load(compositeKey(String(enrolment.classId), String(enrolment.participantId))),
   },
 
   EmasAttendanceResult: {
-    sessionDate: (result: AttendanceResult) => isoDate(result.sessionDate),
-    attendance: (result: AttendanceResult, _: unknown, context: Context) =>
+    sessionDate: (result: AttendanceResult) => isoDay(result.sessionDate),
+    attendance: (result: AttendanceResult, _: unknown, context: EducationContext) =>
       context.models.Attendance.find({ classId: result.class._id, sessionDate: result.sessionDate }).sort({ _id: 1 }).lean<AttendanceDoc[]>().exec(),
   },
 
   EmasAttendance: {
     id,
-    sessionDate: (row: AttendanceDoc) => isoDate(row.sessionDate),
+    sessionDate: (row: AttendanceDoc) => isoDay(row.sessionDate),
     recordedAt: (row: AttendanceDoc) => row.recordedAt.toISOString(),
-    participant: (row: AttendanceDoc, _: unknown, context: Context) => context.loaders.participant.load(String(row.participantId)),
-  },
-
-  SocietyIndicators: {
-    emasSpots: (value: SocietyValue) => value.figures.emasSpots,
-    activeEmasSpots: (value: SocietyValue) => value.figures.activeEmasSpots,
-    classes: (value: SocietyValue) => value.figures.classes,
-    participants: (value: SocietyValue, _: unknown, context: Context) =>
-      personCount(value, value.figures.participants, 'The number of EMAS participants', context),
-    tutors: (value: SocietyValue, _: unknown, context: Context) =>
-      personCount(value, value.figures.tutors, 'The number of EMAS tutors', context),
-    // Enrolments are counted from the same few people as participants, so they are withheld together.
-    enrolments(value: SocietyValue, _: unknown, context: Context) {
-      personCount(value, value.figures.participants, 'The number of EMAS enrolments (from few participants)', context);
-      return value.figures.enrolments;
-    },
+    participant: (row: AttendanceDoc, _: unknown, context: EducationContext) => context.loaders.participant.load(String(row.participantId)),
   },
 
   Kelurahan: {
-    __resolveReference: (reference: { code: string }) => reference,
-    emasSpots(kelurahan: { code: string }, args: { status?: string | null }, context: Context) {
-      return context.loaders.spotsByKelurahan(args.status).load(requireKelurahanCode(kelurahan.code, 'code'));
-    },
-  },
-
-  CityScorecard: {
-    __resolveReference: (reference: { year: number }) => reference,
-    async society(scorecard: { year: number }, _: unknown, context: Context): Promise<SocietyValue> {
-      return { figures: await context.loaders.citySociety.load(requireYear(scorecard.year, 'year')) };
-    },
-  },
-
-  KelurahanScorecard: {
-    __resolveReference: (reference: KelurahanScorecardRef) => reference,
-    async society(scorecard: KelurahanScorecardRef, _: unknown, context: Context): Promise<SocietyValue> {
-      const figures = await context.loaders.kelurahanSociety.load(scorecardKey(scorecard));
-      return { figures, kelurahanCode: scorecard.kelurahanCode };
-    },
+    // The kit resolves the reference (null for a code that names no kelurahan), so the code here is a real one.
+    emasSpots: (kelurahan: { code: string }, args: { status?: string | null }, context: EducationContext) =>
+      context.loaders.spotsByKelurahan(args.status).load(kelurahan.code),
   },
 
   Resident: {
-    __resolveReference: (reference: { id: string }) => reference,
-    emasEnrolments(resident: { id: string }, _: unknown, context: Context) {
-      requireRole(context.identity, ['caseworker', `agency:${AGENCY}`], "A resident's EMAS enrolments");
+    emasEnrolments(resident: { id: string }, _: unknown, context: EducationContext) {
+      requireRole(context.identity, ['caseworker', `agency:${context.agency}`], "A resident's EMAS enrolments");
       return context.loaders.enrolmentsByResident.load(resident.id);
     },
   },

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isoDay, parseIsoDay, todayInKediri } from '../kit/calendar';
+import { requirePastDate } from '../kit/validate';
 import {
   ageBand,
   attendedBeforeEnrolment,
@@ -6,7 +8,6 @@ import {
   enrolmentRefusal,
   isEligibleForLevel,
   meetingDays,
-  parseIsoDate,
   plannableClassYears,
   sessionDates,
   sessionRefusal,
@@ -18,7 +19,7 @@ import {
   type StatusChange,
 } from './rules';
 
-const day = (iso: string) => parseIsoDate(iso)!;
+const day = (iso: string) => parseIsoDay(iso)!;
 
 describe('level eligibility by age on the enrolment date', () => {
   const enrolOn = day('2024-01-15');
@@ -110,7 +111,8 @@ describe('session dates', () => {
     { day: 'wednesday', startTime: '16:00', level: 'young_learners' },
   ];
   const klass = { year: 2024, level: 'young_learners' as const, schedule };
-  const today = day('2024-06-20');
+  /** 20 June 2024, 10:00 WIB. */
+  const now = new Date('2024-06-20T03:00:00Z');
 
   it('knows the weekday of a date', () => {
     expect(weekdayOf(day('2024-06-15'))).toBe('saturday');
@@ -118,14 +120,16 @@ describe('session dates', () => {
   });
 
   it('takes a scheduled day of the class year that is not in the future', () => {
-    expect(sessionRefusal({ date: day('2024-06-15'), today }, klass)).toBeNull();
-    expect(sessionRefusal({ date: day('2024-06-19'), today }, klass)).toBeNull();
+    expect(sessionRefusal(day('2024-06-15'), klass)).toBeNull();
+    expect(sessionRefusal(day('2024-06-19'), klass)).toBeNull();
+    expect(isoDay(requirePastDate('2024-06-19', 'sessionDate', now))).toBe('2024-06-19');
   });
 
   it('refuses another weekday, another year and the future', () => {
-    expect(sessionRefusal({ date: day('2024-06-16'), today }, klass)).toMatch(/not on a sunday/);
-    expect(sessionRefusal({ date: day('2023-06-17'), today }, klass)).toMatch(/runs in 2024, not in 2023/);
-    expect(sessionRefusal({ date: day('2024-06-22'), today }, klass)).toMatch(/future/);
+    expect(sessionRefusal(day('2024-06-16'), klass)).toMatch(/not on a sunday/);
+    expect(sessionRefusal(day('2023-06-17'), klass)).toMatch(/runs in 2024, not in 2023/);
+    // The future is the kit's rule for every calendar date, on Kediri's calendar.
+    expect(() => requirePastDate('2024-06-22', 'sessionDate', now)).toThrow(/not after today in Kediri \(2024-06-20\)/);
   });
 
   it('lists every meeting date in a range, both ends included', () => {
@@ -143,15 +147,37 @@ describe('session dates', () => {
     expect(attendedBeforeEnrolment(new Date('2024-06-15T10:30:00Z'), day('2024-06-15'))).toBe(false);
     expect(attendedBeforeEnrolment(new Date('2024-06-16T08:00:00Z'), day('2024-06-15'))).toBe(true);
   });
+
+  it("takes the day of enrolment in Kediri: an enrolment at 00:30 WIB is on the new day, whatever the UTC date", () => {
+    // 17:30 UTC on 1 March is 00:30 WIB on 2 March.
+    expect(attendedBeforeEnrolment(new Date('2025-03-01T17:30:00Z'), day('2025-03-02'))).toBe(false);
+    expect(attendedBeforeEnrolment(new Date('2025-03-01T17:30:00Z'), day('2025-03-01'))).toBe(true);
+  });
 });
 
-describe('ISO dates', () => {
-  it('parses real calendar dates only', () => {
-    expect(parseIsoDate('2024-02-29')?.toISOString()).toBe('2024-02-29T00:00:00.000Z');
-    expect(parseIsoDate('2023-02-29')).toBeNull();
-    expect(parseIsoDate('2024-2-9')).toBeNull();
-    expect(parseIsoDate('2024-06-15T00:00:00Z')).toBeNull();
-    expect(parseIsoDate(20240615)).toBeNull();
+describe("the rules on Kediri's clock (WIB, UTC+7)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("at 00:30 WIB takes today's Kediri date as a session or birth date and refuses tomorrow's", () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2025-03-01T17:30:00Z'));
+    const sundayClass = { year: 2025, level: 'adult' as const, schedule: [{ day: 'sunday', startTime: '09:00', level: 'adult' }] };
+    // 2 March 2025 is a Sunday: the class meets today in Kediri, though it is still Saturday in UTC.
+    const session = requirePastDate('2025-03-02', 'sessionDate');
+    expect(isoDay(session)).toBe('2025-03-02');
+    expect(sessionRefusal(session, sundayClass)).toBeNull();
+    expect(() => requirePastDate('2025-03-03', 'sessionDate')).toThrow(/not after today in Kediri \(2025-03-02\)/);
+    expect(isoDay(requirePastDate('2025-03-02', 'participant.birthDate'))).toBe('2025-03-02');
+  });
+
+  it('at 00:30 WIB on 1 January plans classes for the new year and the next, and closes the old year to enrolments', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2025-12-31T17:30:00Z'));
+    expect(plannableClassYears(todayInKediri())).toEqual([2026, 2027]);
+    expect(enrolmentRefusal('active', 2025, todayInKediri())).toMatch(/ran in 2025, a year that is over/);
+    expect(enrolmentRefusal('active', 2026, todayInKediri())).toBeNull();
   });
 });
 

@@ -1,9 +1,11 @@
+import { addDays, kediriDay, yearDays } from '../kit/calendar';
 import { ageOn } from '../kit/residents';
 
 /**
  * The rules of English Massive (EMAS) as pure functions, so the mutations, the seed and the tests apply the
- * very same ones. Dates are calendar days at 00:00 UTC; the city keeps one time zone (WIB) and the program's
- * rules are about days, not hours.
+ * very same ones. The program's rules are about days, not hours: a date is a calendar day (a Date at 00:00 UTC
+ * of that day, see kit/calendar.ts), and "today" is always today in Kediri (`todayInKediri()`), never the UTC
+ * date, which lags seven hours behind it.
  */
 
 export const LEVELS = ['young_learners', 'young_adult_junior', 'young_adult_senior', 'adult'] as const;
@@ -75,25 +77,17 @@ export function statusOn(history: readonly StatusChange[], day: Date): SpotStatu
   return current;
 }
 
-export function startOfYear(year: number): Date {
-  return new Date(Date.UTC(year, 0, 1));
-}
-
-/** The last instant of a year, so that "on or before it" means "before the next year began". */
-export function endOfYear(year: number): Date {
-  return new Date(Date.UTC(year + 1, 0, 1) - 1);
-}
-
 /**
  * Whether a spot counts among a year's spots: it had opened by the end of the year and had not closed before
  * the year began (a spot closed during the year still served part of it).
  */
 export function spotExistedIn(history: readonly StatusChange[], year: number): boolean {
-  const atEnd = statusOn(history, endOfYear(year));
+  const { first, last } = yearDays(year);
+  const atEnd = statusOn(history, last);
   if (atEnd === undefined) return false;
   if (atEnd !== 'closed') return true;
   const closedOn = [...history].reverse().find((change) => change.status === 'closed')!.since;
-  return closedOn.getTime() >= startOfYear(year).getTime();
+  return closedOn.getTime() >= first.getTime();
 }
 
 /**
@@ -102,10 +96,13 @@ export function spotExistedIn(history: readonly StatusChange[], year: number): b
  * for the running year it is today's status, since no change is dated in the future.
  */
 export function spotActiveAtEndOf(history: readonly StatusChange[], year: number): boolean {
-  return statusOn(history, endOfYear(year)) === 'active';
+  return statusOn(history, yearDays(year).last) === 'active';
 }
 
-/** Why an enrolment is refused, or null when the class takes new participants. */
+/**
+ * Why an enrolment is refused, or null when the class takes new participants. `today` is today in Kediri: on
+ * 1 January at 00:30 WIB the old year is already over.
+ */
 export function enrolmentRefusal(spotStatus: SpotStatus | string, classYear: number, today: Date): string | null {
   if (spotStatus !== 'active') {
     return `the class's spot is ${spotStatus}, and only spots that are active take enrolments`;
@@ -117,9 +114,9 @@ export function enrolmentRefusal(spotStatus: SpotStatus | string, classYear: num
 }
 
 /**
- * The years a new class may be planned for: the running one and the next. A class of a year that is over
- * could never take an enrolment, so classes are not backdated; beyond the next year neither the spots'
- * schedules nor the tutors are known.
+ * The years a new class may be planned for: the running one and the next, on Kediri's calendar (`today` is
+ * today in Kediri). A class of a year that is over could never take an enrolment, so classes are not
+ * backdated; beyond the next year neither the spots' schedules nor the tutors are known.
  */
 export function plannableClassYears(today: Date): [number, number] {
   const year = today.getUTCFullYear();
@@ -141,56 +138,36 @@ export function meetingDays(schedule: readonly ScheduleSlot[], level: Level): We
   return [...new Set(schedule.filter((slot) => slot.level === level).map((slot) => slot.day as Weekday))];
 }
 
-/** Why a session date is refused for a class, or null when the class met (or could have met) that day. */
-export function sessionRefusal(
-  session: { date: Date; today: Date },
-  klass: { year: number; level: Level; schedule: readonly ScheduleSlot[] },
-): string | null {
-  if (session.date.getUTCFullYear() !== klass.year) {
-    return `the class runs in ${klass.year}, not in ${session.date.getUTCFullYear()}`;
-  }
-  if (session.date.getTime() > session.today.getTime()) {
-    return 'the session is in the future; attendance is recorded on or after the day';
+/**
+ * Why a session date is refused for a class, or null when the class met (or could have met) that day: the
+ * session must fall in the class's year, on one of its meeting days. (That it is not in the future is the
+ * kit's `requirePastDate`, on Kediri's calendar.)
+ */
+export function sessionRefusal(sessionDate: Date, klass: { year: number; level: Level; schedule: readonly ScheduleSlot[] }): string | null {
+  if (sessionDate.getUTCFullYear() !== klass.year) {
+    return `the class runs in ${klass.year}, not in ${sessionDate.getUTCFullYear()}`;
   }
   const days = meetingDays(klass.schedule, klass.level);
-  if (!days.includes(weekdayOf(session.date))) {
-    return `the class meets on ${days.join(', ') || 'no day'}, not on a ${weekdayOf(session.date)}`;
+  if (!days.includes(weekdayOf(sessionDate))) {
+    return `the class meets on ${days.join(', ') || 'no day'}, not on a ${weekdayOf(sessionDate)}`;
   }
   return null;
 }
 
-/** A participant may be marked present only at sessions on or after the day they enrolled. */
+/**
+ * A participant may be marked present only at sessions on or after the day they enrolled, the day in Kediri:
+ * an enrolment at 00:30 WIB (17:30 UTC the day before) is on the new day.
+ */
 export function attendedBeforeEnrolment(enrolledAt: Date, sessionDate: Date): boolean {
-  return startOfDay(enrolledAt).getTime() > sessionDate.getTime();
+  return kediriDay(enrolledAt).getTime() > sessionDate.getTime();
 }
 
-export function startOfDay(instant: Date): Date {
-  return new Date(Date.UTC(instant.getUTCFullYear(), instant.getUTCMonth(), instant.getUTCDate()));
-}
-
-/** Every meeting date of a level at a spot from `from` to `to`, both included, oldest first. */
+/** Every meeting date of a level at a spot from calendar day `from` to `to`, both included, oldest first. */
 export function sessionDates(schedule: readonly ScheduleSlot[], level: Level, from: Date, to: Date): Date[] {
   const days = new Set(meetingDays(schedule, level));
   const dates: Date[] = [];
-  for (let day = startOfDay(from); day.getTime() <= to.getTime(); day = addDays(day, 1)) {
+  for (let day = from; day.getTime() <= to.getTime(); day = addDays(day, 1)) {
     if (days.has(weekdayOf(day))) dates.push(day);
   }
   return dates;
-}
-
-export function addDays(day: Date, days: number): Date {
-  return new Date(day.getTime() + days * 86_400_000);
-}
-
-/** Parses a strict ISO-8601 calendar date (YYYY-MM-DD) that exists; null for anything else. */
-export function parseIsoDate(value: unknown): Date | null {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
-  const [year, month, day] = value.split('-').map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-  return exists ? date : null;
-}
-
-export function isoDate(day: Date): string {
-  return day.toISOString().slice(0, 10);
 }

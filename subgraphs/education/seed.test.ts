@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { kediriDay, kediriYear } from '../kit/calendar';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { residentId } from '../kit/residents';
 import { TEST_SECRETS } from '../kit/testing';
@@ -67,10 +68,10 @@ describe('the program rules hold in the sample data', () => {
       const person = participant.get(String(enrolment.participantId))!;
       const theClass = klass.get(String(enrolment.classId))!;
       const where = `enrolment ${String(enrolment._id)}`;
-      if (!isEligibleForLevel(theClass.level, person.birthDate, enrolment.enrolledAt)) breaches.push(`${where}: age`);
-      if (statusOn(spot.get(String(theClass.spotId))!.statusHistory, enrolment.enrolledAt) !== 'active') breaches.push(`${where}: spot`);
+      if (!isEligibleForLevel(theClass.level, person.birthDate, kediriDay(enrolment.enrolledAt))) breaches.push(`${where}: age`);
+      if (statusOn(spot.get(String(theClass.spotId))!.statusHistory, kediriDay(enrolment.enrolledAt)) !== 'active') breaches.push(`${where}: spot`);
       if (enrolment.kelurahanCode !== person.kelurahanCode) breaches.push(`${where}: kelurahan`);
-      if (enrolment.year !== enrolment.enrolledAt.getUTCFullYear()) breaches.push(`${where}: year`);
+      if (enrolment.year !== kediriYear(enrolment.enrolledAt)) breaches.push(`${where}: year`);
       if (enrolment.residentId !== residentId(person.nik, TEST_SECRETS.residentIdSecret)) breaches.push(`${where}: resident id`);
     }
     expect(breaches).toEqual([]);
@@ -87,8 +88,10 @@ describe('the program rules hold in the sample data', () => {
       const where = `attendance ${String(row._id)}`;
       if (!meetingDays(theSpot.schedule, theClass.level as Level).includes(weekdayOf(row.sessionDate))) breaches.push(`${where}: day`);
       if (statusOn(theSpot.statusHistory, row.sessionDate) !== 'active') breaches.push(`${where}: spot`);
+      // Enrolled on or before the session's day in Kediri, and recorded once the session had been held.
       const since = enrolled.get(`${String(row.classId)}|${String(row.participantId)}`);
-      if (!since || since.getTime() >= row.sessionDate.getTime() + 86_400_000) breaches.push(`${where}: enrolment`);
+      if (!since || kediriDay(since).getTime() > row.sessionDate.getTime()) breaches.push(`${where}: enrolment`);
+      if (kediriDay(row.recordedAt).getTime() !== row.sessionDate.getTime()) breaches.push(`${where}: recorded`);
     }
     expect(breaches).toEqual([]);
   });

@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
+import { addDays, KEDIRI_UTC_OFFSET_HOURS, kediriDay } from '../kit/calendar';
 import { createRandom, type Random } from '../kit/random';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { residentId, samplePopulation, type SampleResident } from '../kit/residents';
 import type { EducationModels } from './models';
 import {
-  addDays,
   ageBand,
   isEligibleForLevel,
   sessionDates,
@@ -354,15 +354,16 @@ function enrolForYear(round: EnrolmentRound): SampleResident[] {
       kelurahanCode: klass.kelurahanCode,
       year,
       level: klass.level,
-      ageBand: ageBand(person.birthDate, enrolledAt),
+      ageBand: ageBand(person.birthDate, kediriDay(enrolledAt)),
       enrolledAt,
     });
     inClass.get(String(klass._id))!.add(person.nik);
     thisYear.set(person.nik, person);
   };
+  // Enrolment forms are taken in the afternoon or evening, from 15:00 to 19:00 WIB of the day.
   const enrolmentDate = (klass: SeedClass) => {
     const start = termStart(spotById.get(String(klass.spotId))!, year);
-    return new Date(addDays(start, random.int(0, 40)).getTime() + random.int(15, 19) * 3_600_000);
+    return new Date(addDays(start, random.int(0, 40)).getTime() + (random.int(15, 19) - KEDIRI_UTC_OFFSET_HOURS) * 3_600_000);
   };
   // Takes the next resident of the class's kelurahan who is not yet enrolled this year and whose age fits.
   const cursor = new Map<string, number>();
@@ -371,7 +372,7 @@ function enrolForYear(round: EnrolmentRound): SampleResident[] {
     const enrolledAt = enrolmentDate(klass);
     for (let i = cursor.get(String(klass._id)) ?? 0; i < list.length; i += 1) {
       const person = list[i];
-      if (thisYear.has(person.nik) || !isEligibleForLevel(klass.level, person.birthDate, enrolledAt)) continue;
+      if (thisYear.has(person.nik) || !isEligibleForLevel(klass.level, person.birthDate, kediriDay(enrolledAt))) continue;
       cursor.set(String(klass._id), i + 1);
       enrol(person, klass, enrolledAt);
       return true;
@@ -393,7 +394,7 @@ function enrolForYear(round: EnrolmentRound): SampleResident[] {
     if (others.length === 0) continue;
     const other = random.pick(others);
     const enrolledAt = enrolmentDate(other);
-    if (isEligibleForLevel(other.level, person.birthDate, enrolledAt)) enrol(person, other, enrolledAt);
+    if (isEligibleForLevel(other.level, person.birthDate, kediriDay(enrolledAt))) enrol(person, other, enrolledAt);
   }
   return [...thisYear.values()];
 }
@@ -408,7 +409,7 @@ function buildAttendance(random: Random, spots: SeedSpot[], classes: SeedClass[]
     const klass = classById.get(String(enrolment.classId))!;
     const spot = spotById.get(String(klass.spotId))!;
     const habit = 0.45 + random.next() * 0.45;
-    const from = new Date(Math.max(ATTENDANCE_FROM.getTime(), enrolment.enrolledAt.getTime()));
+    const from = new Date(Math.max(ATTENDANCE_FROM.getTime(), kediriDay(enrolment.enrolledAt).getTime()));
     for (const sessionDate of sessionDates(spot.schedule, klass.level, from, day(2024, 12, 31))) {
       // No sessions while the spot is paused or after it closed.
       if (statusOn(spot.statusHistory, sessionDate) !== 'active' || !random.chance(habit)) continue;
@@ -418,7 +419,8 @@ function buildAttendance(random: Random, spots: SeedSpot[], classes: SeedClass[]
         participantId: enrolment.participantId,
         sessionDate,
         kelurahanCode: klass.kelurahanCode,
-        recordedAt: new Date(sessionDate.getTime() + 12 * 3_600_000),
+        // Recorded at 21:00 WIB of the session's day, after the day's last class.
+        recordedAt: new Date(sessionDate.getTime() + (21 - KEDIRI_UTC_OFFSET_HOURS) * 3_600_000),
       });
     }
   }

@@ -1,20 +1,34 @@
 import { Schema, type Connection } from 'mongoose';
 import { compileModels, type CompiledModels, type Stored } from '../kit/models';
+import { isKelurahanCode } from '../kit/reference/kelurahan';
+import { CATEGORY_CODE, WASTE_BANK_CODE } from './rules';
 
 /**
- * The waste banks' records. Balances are not stored: a member's savings are the sum of their deposits minus
- * the sum of their withdrawals, aggregated when asked, so that no stored figure can drift from the records
- * it summarizes.
+ * The waste banks' records. Each schema validates what it stores and declares its indexes, so a record
+ * written around the mutations (a seed, a migration) obeys the same rules. Days of a waste bank's life and
+ * of a membership are calendar days (00:00 UTC of the day, see kit/calendar.ts); weigh-ins and payouts are
+ * instants.
+ *
+ * A member's savings are kept on the member (`balance`) and changed in the same transaction as every deposit
+ * and withdrawal, so the balance always equals the deposits' values minus the payouts, and two payouts racing
+ * for the same savings write the same document: one of them is run again on the new balance.
  */
 
 export const WASTE_BANK_STATUSES = ['active', 'inactive'] as const;
 export const WITHDRAWAL_KINDS = ['cash', 'lebaran', 'groceries'] as const;
 
-const KELURAHAN_CODE = /^35\.71\.0[1-3]\.10\d\d$/;
+const KELURAHAN_CODE = {
+  type: String,
+  required: true,
+  validate: { validator: isKelurahanCode, message: 'not a Kota Kediri kelurahan code: {VALUE}' },
+} as const;
 const RESIDENT_ID = /^R[0-9a-f]{32}$/;
 const NIK = /^35710[1-3]\d{10}$/;
-const WASTE_BANK_CODE = /^BS-\d{4}-\d{3}$/;
-const CATEGORY_CODE = /^[a-z][a-z_]{1,30}$/;
+
+const wholeRupiah = {
+  validator: Number.isSafeInteger,
+  message: 'expected a whole number of rupiah, received {VALUE}',
+};
 
 const activePeriodSchema = new Schema(
   {
@@ -29,7 +43,7 @@ const wasteBankSchema = new Schema(
   {
     code: { type: String, required: true, match: WASTE_BANK_CODE },
     name: { type: String, required: true, trim: true, minlength: 3, maxlength: 120 },
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    kelurahanCode: KELURAHAN_CODE,
     rw: { type: Number, required: true, min: 1, max: 99 },
     rt: { type: Number, required: true, min: 1, max: 999 },
     establishedAt: { type: Date, required: true },
@@ -80,9 +94,11 @@ const memberSchema = new Schema(
     name: { type: String, required: true, trim: true, minlength: 2, maxlength: 120 },
     wasteBankCode: { type: String, required: true, match: WASTE_BANK_CODE },
     /** The waste bank's kelurahan, copied so that per-kelurahan counts need no join. */
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    kelurahanCode: KELURAHAN_CODE,
     joinedAt: { type: Date, required: true },
     leftAt: { type: Date, default: null },
+    /** Savings in rupiah: every deposit's value minus every payout, kept in step by the same transactions. */
+    balance: { type: Number, required: true, min: 0, validate: wholeRupiah },
   },
   { collection: 'members' },
 );
@@ -95,7 +111,7 @@ const depositLineSchema = new Schema(
     category: { type: String, required: true, match: CATEGORY_CODE },
     kg: { type: Number, required: true, min: 0.001, max: 1000 },
     pricePerKg: { type: Number, required: true, min: 1 },
-    value: { type: Number, required: true, min: 0 },
+    value: { type: Number, required: true, min: 0, validate: wholeRupiah },
   },
   { _id: false },
 );
@@ -105,7 +121,7 @@ const depositSchema = new Schema(
     memberId: { type: Schema.Types.ObjectId, required: true },
     residentId: { type: String, required: true, match: RESIDENT_ID },
     wasteBankCode: { type: String, required: true, match: WASTE_BANK_CODE },
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    kelurahanCode: KELURAHAN_CODE,
     depositedAt: { type: Date, required: true },
     lines: {
       type: [depositLineSchema],
@@ -114,7 +130,8 @@ const depositSchema = new Schema(
     },
     /** The lines' sums, fixed with them at write time (a deposit never changes), so yearly sums need no $unwind. */
     totalKg: { type: Number, required: true, min: 0 },
-    totalValue: { type: Number, required: true, min: 0 },
+    totalValue: { type: Number, required: true, min: 0, validate: wholeRupiah },
+    /** The caller's key for the weigh-in: a retry with it answers with this deposit. */
     idempotencyKey: { type: String, required: true, minlength: 8, maxlength: 100 },
   },
   { collection: 'deposits' },
@@ -129,10 +146,11 @@ const withdrawalSchema = new Schema(
     memberId: { type: Schema.Types.ObjectId, required: true },
     residentId: { type: String, required: true, match: RESIDENT_ID },
     wasteBankCode: { type: String, required: true, match: WASTE_BANK_CODE },
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
-    amount: { type: Number, required: true, min: 1 },
+    kelurahanCode: KELURAHAN_CODE,
+    amount: { type: Number, required: true, min: 1, validate: wholeRupiah },
     kind: { type: String, required: true, enum: WITHDRAWAL_KINDS },
     withdrawnAt: { type: Date, required: true },
+    /** The caller's key for the payout: a retry with it answers with this withdrawal and pays nothing twice. */
     idempotencyKey: { type: String, required: true, minlength: 8, maxlength: 100 },
   },
   { collection: 'withdrawals' },

@@ -1,12 +1,14 @@
-import { badUserInput } from '../../platform/errors';
+import { badUserInput, conflict } from '../../platform/errors';
+import { isoDay, yearDays } from '../kit/calendar';
 
 /**
  * The waste banks' rules as pure functions: how a weigh-in is valued, which price applies on a day, what a
- * payout may take, when a waste bank counts as active. Resolvers and the seed both use them, so the sample
- * data obeys the same rules as a staff member's entry.
+ * payout may take, when a waste bank or a membership counts as active. The mutations and the seed both use
+ * them, so the sample data obeys the same rules as a staff member's entry.
  *
- * Days and instants are compared in UTC, as the scorecard's calendar years are, so that a deposit and the
- * year it is counted in always agree.
+ * Two kinds of dates, as kit/calendar.ts keeps them apart: the days of the waste banks' life (established,
+ * active periods, joined, left, a price's validFrom) are calendar days, a Date at 00:00 UTC of the day; a
+ * weigh-in is an instant, and the day it counts on is its calendar day in Kediri (WIB).
  */
 
 export interface DatedPrice {
@@ -19,9 +21,10 @@ export interface ActivePeriod {
   until?: Date | null;
 }
 
-export interface DepositLineInput {
+/** One weighed category of a weigh-in, as a staff member entered it, with its weight in whole grams. */
+export interface WeighedLine {
   category: string;
-  kg: number;
+  grams: number;
 }
 
 export interface PricedLine {
@@ -36,11 +39,22 @@ export const MAX_KG_PER_LINE = 1000;
 /** No single payout is larger than this; a typo of three extra zeros is refused rather than paid. */
 export const MAX_WITHDRAWAL = 100_000_000;
 
-/** The price whose validFrom is the latest on or before `date`; undefined when none is valid yet. */
-export function priceOn(prices: readonly DatedPrice[], date: Date): number | undefined {
+export const WASTE_BANK_CODE = /^BS-\d{4}-\d{3}$/;
+export const CATEGORY_CODE = /^[a-z][a-z_]{1,30}$/;
+
+/** A waste bank's code: BS, the kecamatan and kelurahan digits, and a serial, e.g. BS-0105-002. */
+export function requireWasteBankCode(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !WASTE_BANK_CODE.test(value)) {
+    throw badUserInput(field, 'a waste bank code such as "BS-0105-002"', value);
+  }
+  return value;
+}
+
+/** The price whose validFrom is the latest on or before the calendar day `day`; undefined when none is valid yet. */
+export function priceOn(prices: readonly DatedPrice[], day: Date): number | undefined {
   let best: DatedPrice | undefined;
   for (const price of prices) {
-    if (price.validFrom.getTime() <= date.getTime() && (!best || price.validFrom.getTime() > best.validFrom.getTime())) {
+    if (price.validFrom.getTime() <= day.getTime() && (!best || price.validFrom.getTime() > best.validFrom.getTime())) {
       best = price;
     }
   }
@@ -63,6 +77,25 @@ export function requireGrams(kg: unknown, field: string): number {
 }
 
 /**
+ * The lines of a weigh-in in their shape: 1 to 20, each a category code given once and a weight in whole
+ * grams. Whether the categories exist and have a price on the day is for `priceDeposit`, with the price lists.
+ */
+export function requireDepositLines(lines: unknown): WeighedLine[] {
+  if (!Array.isArray(lines) || lines.length < 1 || lines.length > MAX_LINES_PER_DEPOSIT) {
+    throw badUserInput('lines', `1 to ${MAX_LINES_PER_DEPOSIT} weighed categories`, lines);
+  }
+  const seen = new Set<string>();
+  return lines.map((line: { category?: unknown; kg?: unknown } | null, index) => {
+    const field = `lines[${index}].category`;
+    const category = line?.category;
+    if (typeof category !== 'string' || !CATEGORY_CODE.test(category)) throw badUserInput(field, 'a waste category code such as "pet_bottle"', category);
+    if (seen.has(category)) throw badUserInput(field, 'each category at most once per deposit', category);
+    seen.add(category);
+    return { category, grams: requireGrams(line?.kg, `lines[${index}].kg`) };
+  });
+}
+
+/**
  * Value of one line in rupiah: kg × price, rounded to the rupiah with halves up. Computed in whole grams so
  * that 2.345 kg at Rp3,500 is exactly Rp8,207.5 before rounding (Rp8,208), not 8,207.4999…
  */
@@ -76,18 +109,14 @@ export function gramsToKg(grams: number): number {
 }
 
 /**
- * Prices every line of a weigh-in at the prices valid on its date and sums them. Refuses, naming the line,
- * an unknown category, a category given twice, a bad weight, or a category with no price yet on that date.
+ * Prices every line of a weigh-in at the prices valid on its calendar day in Kediri and sums them. Refuses,
+ * naming the line, a category the waste banks do not buy or one without a price yet on that day.
  */
 export function priceDeposit(
-  lines: readonly DepositLineInput[],
+  lines: readonly WeighedLine[],
   pricesByCategory: ReadonlyMap<string, readonly DatedPrice[]>,
-  depositedAt: Date,
+  day: Date,
 ): { lines: PricedLine[]; totalKg: number; totalValue: number } {
-  if (!Array.isArray(lines) || lines.length < 1 || lines.length > MAX_LINES_PER_DEPOSIT) {
-    throw badUserInput('lines', `1 to ${MAX_LINES_PER_DEPOSIT} weighed categories`, lines);
-  }
-  const seen = new Set<string>();
   let totalGrams = 0;
   let totalValue = 0;
   const priced = lines.map((line, index) => {
@@ -97,45 +126,43 @@ export function priceDeposit(
       const known = [...pricesByCategory.keys()].join(', ');
       throw badUserInput(field, `a waste category code (one of ${known})`, line.category);
     }
-    if (seen.has(line.category)) throw badUserInput(field, 'each category at most once per deposit', line.category);
-    seen.add(line.category);
-    const grams = requireGrams(line.kg, `lines[${index}].kg`);
-    const pricePerKg = priceOn(prices, depositedAt);
+    const pricePerKg = priceOn(prices, day);
     if (pricePerKg === undefined) {
       throw badUserInput(
         field,
-        `a category with a price valid on ${isoDay(depositedAt)} (the price list of "${line.category}" starts later)`,
+        `a category with a price valid on ${isoDay(day)} (the price list of "${line.category}" starts later)`,
         line.category,
       );
     }
-    const value = lineValue(grams, pricePerKg);
-    totalGrams += grams;
+    const value = lineValue(line.grams, pricePerKg);
+    totalGrams += line.grams;
     totalValue += value;
-    return { category: line.category, kg: gramsToKg(grams), pricePerKg, value };
+    return { category: line.category, kg: gramsToKg(line.grams), pricePerKg, value };
   });
   return { lines: priced, totalKg: gramsToKg(totalGrams), totalValue };
 }
 
-/** Savings in rupiah: everything deposited minus everything paid out. */
-export function balanceOf(depositValue: number, withdrawn: number): number {
-  return depositValue - withdrawn;
-}
-
-/** A payout is a whole, positive number of rupiah and never more than the savings. */
-export function requireWithdrawalAmount(amount: unknown, balance: number): number {
-  if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1 || amount > MAX_WITHDRAWAL) {
-    throw badUserInput('amount', `a whole number of rupiah from 1 to ${MAX_WITHDRAWAL}`, amount);
-  }
+/**
+ * A member's savings after a payout. Savings never go below zero: a payout larger than the balance is
+ * refused with CONFLICT (the request is well formed; the member's current savings forbid it), stating the
+ * balance so that the counter can pay what is there.
+ */
+export function balanceAfterPayout(balance: number, amount: number): number {
   if (amount > balance) {
-    throw badUserInput('amount', `at most the member's balance of Rp${balance}`, amount);
+    throw conflict(`The payout of Rp${amount} is more than the member's balance of Rp${balance}; pay at most Rp${balance}.`, 'amount');
   }
-  return amount;
+  return balance - amount;
 }
 
-/** True when the waste bank held weigh-ins on `date`: some period began on or before it and had not ended. */
-export function isActiveOn(periods: readonly ActivePeriod[], date: Date): boolean {
-  const t = date.getTime();
+/** True when the waste bank held weigh-ins on the calendar day `day`: some period began on or before it and had not ended. */
+export function isActiveOn(periods: readonly ActivePeriod[], day: Date): boolean {
+  const t = day.getTime();
   return periods.some((p) => p.from.getTime() <= t && (!p.until || p.until.getTime() > t));
+}
+
+/** True when a membership covers the calendar day `day`: on or after the day it began and before the day it ended. */
+export function isMemberOn(joinedAt: Date, leftAt: Date | null | undefined, day: Date): boolean {
+  return joinedAt.getTime() <= day.getTime() && (!leftAt || day.getTime() < leftAt.getTime());
 }
 
 /** Today's status follows from the periods: active while the last period is open. */
@@ -145,73 +172,34 @@ export function statusFromPeriods(periods: readonly ActivePeriod[]): 'active' | 
 }
 
 /**
- * A waste bank counts as active in a year when it is active at the year's end (for the current year: still
- * open today). That is how the city reports it: "134 units, of which 63 active and 71 inactive" in 2023.
+ * A waste bank counts as active in a year when it is active on the year's last day (for the current year:
+ * while its period stays open). That is how the city reports it: "134 units, of which 63 active and 71
+ * inactive" in 2023. A period's `until` is its first day without weigh-ins.
  */
 export function isActiveAtYearEnd(periods: readonly ActivePeriod[], year: number): boolean {
-  const end = Date.UTC(year + 1, 0, 1);
-  return periods.some((p) => p.from.getTime() < end && (!p.until || p.until.getTime() >= end));
+  const next = yearDays(year + 1).first.getTime();
+  return periods.some((p) => p.from.getTime() < next && (!p.until || p.until.getTime() >= next));
 }
 
-/** A membership counts in a year when it began before the year ended and had not ended before it began. */
+/** A membership counts in a year when it began by the year's last day and had not ended before its first. */
 export function isMemberDuring(joinedAt: Date, leftAt: Date | null | undefined, year: number): boolean {
-  return joinedAt.getTime() < Date.UTC(year + 1, 0, 1) && (!leftAt || leftAt.getTime() >= Date.UTC(year, 0, 1));
+  return joinedAt.getTime() < yearDays(year + 1).first.getTime() && (!leftAt || leftAt.getTime() >= yearDays(year).first.getTime());
 }
 
 /**
- * Tonnes from kilograms, to the kilogram (halves up). The database sums weights as doubles, so a sum of
- * gram-exact weights may arrive as 196367.49999999; it is first brought back to whole grams so that it
- * rounds as the exact sum would.
+ * Whole grams from a sum of kilograms. The database sums weights as doubles, so a sum of gram-exact weights
+ * may arrive as 196367.49999999; it is brought back to the exact whole grams it stands for.
  */
-export function tonnesFromKg(kg: number): number {
-  const grams = Math.round(kg * 1000);
+export function gramsFromKg(kg: number): number {
+  return Math.round(kg * 1000);
+}
+
+/** Tonnes from whole grams, to the kilogram (halves up). */
+export function tonnesFromGrams(grams: number): number {
   return Math.round(grams / 1000) / 1000;
 }
 
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * An ISO-8601 day (taken as 00:00 UTC) or a date-time with an explicit zone. A date-time without a zone is
- * refused: it would mean a different instant on the server than at the waste bank.
- */
-export function parseIsoInstant(value: unknown, field: string, allowTime = true): Date {
-  const expected = allowTime
-    ? 'an ISO-8601 day (YYYY-MM-DD) or date-time with a time zone (e.g. 2024-03-05T08:30:00+07:00)'
-    : 'an ISO-8601 day (YYYY-MM-DD)';
-  if (typeof value !== 'string') throw badUserInput(field, expected, value);
-  const day = calendarDay(value.slice(0, 10));
-  if (day && value.length === 10) return day;
-  if (day && allowTime && DATE_TIME.test(value)) {
-    const date = new Date(value);
-    if (!Number.isNaN(date.getTime())) return date;
-  }
-  throw badUserInput(field, expected, value);
-}
-
-/** 00:00 UTC of a YYYY-MM-DD day, or undefined when it is no real day (Date.UTC would roll 02-30 into March). */
-function calendarDay(text: string): Date | undefined {
-  const match = DAY.exec(text);
-  if (!match) return undefined;
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  return isoDay(date) === text ? date : undefined;
-}
-
-/** Refuses instants in the future; a minute of leeway absorbs clocks that disagree slightly. */
-export function requireNotFuture(date: Date, field: string, now = new Date()): Date {
-  if (date.getTime() > now.getTime() + 60_000) {
-    throw badUserInput(field, `a moment not in the future (now is ${now.toISOString()})`, date.toISOString());
-  }
-  return date;
-}
-
-export function requireIdempotencyKey(value: unknown): string {
-  if (typeof value !== 'string' || value.length < 8 || value.length > 100 || !/^[\x21-\x7e]+$/.test(value)) {
-    throw badUserInput('idempotencyKey', 'a key of 8 to 100 printable characters without spaces, generated once per operation', value);
-  }
-  return value;
-}
-
-export function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
+/** Tonnes from a sum of kilograms, to the kilogram, as the exact sum of its gram-exact weights would round. */
+export function tonnesFromKg(kg: number): number {
+  return tonnesFromGrams(gramsFromKg(kg));
 }

@@ -1,11 +1,12 @@
 import { Types } from 'mongoose';
+import { kediriDay } from '../kit/calendar';
 import { createRandom, type Random } from '../kit/random';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { NEIGHBOURHOODS, type Neighbourhood } from '../kit/reference/neighbourhoods';
 import { ageOn, residentId, samplePopulation, type SampleResident } from '../kit/residents';
-import type { EnvironmentModels } from './models';
-import { isActiveOn, priceDeposit, statusFromPeriods, type ActivePeriod, type DatedPrice } from './rules';
 import { insertSeed } from '../kit/seeding';
+import type { EnvironmentModels } from './models';
+import { isActiveOn, priceDeposit, requireDepositLines, statusFromPeriods, type ActivePeriod, type DatedPrice } from './rules';
 
 /**
  * Deterministic sample data for the waste banks, 2021–2024, reproducing what the city published for 2023:
@@ -191,6 +192,7 @@ export function buildEnvironmentSample(residentIdSecret: string): EnvironmentSam
         kelurahanCode: bank.kelurahanCode,
         joinedAt,
         leftAt,
+        balance: 0,
       };
       members.push(member);
       simulateSaver(random, member, bank, priceLists, deposits, withdrawals);
@@ -204,11 +206,12 @@ export function buildEnvironmentSample(residentIdSecret: string): EnvironmentSam
 /**
  * One saver's 2021–2024: weigh-ins on the bank's weekly day at the saver's own rhythm, the yearly payout
  * before Lebaran, occasional cash or groceries, and the whole balance paid out on leaving. Payouts are
- * decided on the balance at that moment, so no withdrawal ever exceeds the savings.
+ * decided on the balance at that moment, so no withdrawal ever exceeds the savings; what is left at the end
+ * is the member's balance.
  */
 function simulateSaver(
   random: Random,
-  member: { _id: Types.ObjectId; residentId: string; wasteBankCode: string; kelurahanCode: string; joinedAt: Date; leftAt: Date | null },
+  member: { _id: Types.ObjectId; residentId: string; wasteBankCode: string; kelurahanCode: string; joinedAt: Date; leftAt: Date | null; balance: number },
   bank: { weighInDay: number; activePeriods: ActivePeriod[] },
   priceLists: ReadonlyMap<string, DatedPrice[]>,
   deposits: Record<string, any>[],
@@ -247,7 +250,7 @@ function simulateSaver(
         }));
       if (lines.length === 0) lines.push({ category: 'pet_bottle', kg: Math.round((1 + random.next() * 3) * 10) / 10 });
       const depositedAt = new Date(weighDay + random.int(60, 240) * 60_000);
-      const priced = priceDeposit(lines, priceLists, depositedAt);
+      const priced = priceDeposit(requireDepositLines(lines), priceLists, kediriDay(depositedAt));
       balance += priced.totalValue;
       deposits.push({
         _id: objectId(depositedAt, deposits.length + 1),
@@ -269,6 +272,8 @@ function simulateSaver(
   }
   // A saver who leaves takes everything left.
   if (member.leftAt && member.leftAt.getTime() <= LAST_DAY) payOut(new Date(member.leftAt.getTime() + 3_600_000), balance, 'cash');
+  // The member keeps the savings that are left, as every deposit and payout through the graph keeps them.
+  member.balance = balance;
 }
 
 /** Writes the sample; returns how many records went into each collection. */

@@ -1,20 +1,24 @@
 import { Schema, type Connection } from 'mongoose';
 import { compileModels, type CompiledModels, type Stored } from '../kit/models';
-import { REQUEST_STATUSES, TEAM_ROLES, VITAL_LIMITS } from './rules';
+import { isKelurahanCode } from '../kit/reference/kelurahan';
+import { CHANNELS, CONDITIONS, POVERTY_REGISTRIES, PRIORITIES, REQUEST_STATUSES, SEXES, TEAM_ROLES, VITAL_LIMITS } from './rules';
 
 /**
  * The Homecare records. Health data is specific personal data, so each record carries the pseudonymous
  * residentId (indexed) that the graph uses, while the NIK stays on the patient record inside the agency.
  * Requests, visits and referrals repeat the patient's kelurahanCode so that the pillar aggregations filter
- * on one indexed field without a lookup.
+ * on one indexed field without a lookup. Requests and visits keep the idempotency key of the call that
+ * recorded them (unique), so that a retried call finds the first record instead of writing a second.
  */
 
-export const CHANNELS = ['whatsapp', 'phone', 'walk_in', 'referral'] as const;
-export const PRIORITIES = ['emergency', 'urgent', 'routine'] as const;
-export const CONDITIONS = ['stroke', 'paralysis', 'elderly_alone', 'chronic', 'post_hospital', 'disability', 'palliative'] as const;
-export const POVERTY_REGISTRIES = ['none', 'dtks', 'dtsen'] as const;
+const kelurahanCode = {
+  type: String,
+  required: true,
+  validate: { validator: isKelurahanCode, message: 'not a Kota Kediri kelurahan code: {VALUE}' },
+} as const;
 
-const KELURAHAN_CODE = /^35\.71\.0[1-3]\.10\d\d$/;
+const idempotencyKey = { type: String, required: true, unique: true, minlength: 8, maxlength: 100 } as const;
+
 const RESIDENT_ID = /^R[0-9a-f]{32}$/;
 
 const patientSchema = new Schema(
@@ -22,9 +26,9 @@ const patientSchema = new Schema(
     nik: { type: String, required: true, match: /^35710[1-3]\d{10}$/, unique: true },
     residentId: { type: String, required: true, match: RESIDENT_ID, unique: true },
     name: { type: String, required: true, trim: true, minlength: 2, maxlength: 100 },
-    sex: { type: String, required: true, enum: ['F', 'M'] },
+    sex: { type: String, required: true, enum: SEXES },
     birthDate: { type: Date, required: true },
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE, index: true },
+    kelurahanCode: { ...kelurahanCode, index: true },
     rw: { type: Number, required: true, min: 1, max: 99 },
     rt: { type: Number, required: true, min: 1, max: 999 },
     conditions: {
@@ -41,13 +45,19 @@ const patientSchema = new Schema(
 const requestSchema = new Schema(
   {
     patientResidentId: { type: String, required: true, match: RESIDENT_ID, index: true },
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    kelurahanCode,
     channel: { type: String, required: true, enum: CHANNELS },
     receivedAt: { type: Date, required: true },
     priority: { type: String, required: true, enum: PRIORITIES },
     complaint: { type: String, required: true, trim: true, minlength: 3, maxlength: 1000 },
     status: { type: String, required: true, enum: REQUEST_STATUSES, index: true },
-    idempotencyKey: { type: String, required: true, unique: true },
+    /**
+     * When a staff write last changed the request. Every write to a request sets it, so that two concurrent
+     * writes to one request always conflict in their transactions (one of them runs again on the other's
+     * result), even when the status they set is the one it already has.
+     */
+    changedAt: { type: Date },
+    idempotencyKey,
   },
   { collection: 'requests', versionKey: false },
 );
@@ -69,7 +79,7 @@ const visitSchema = new Schema(
   {
     requestId: { type: Schema.Types.ObjectId, required: true, index: true },
     patientResidentId: { type: String, required: true, match: RESIDENT_ID, index: true },
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    kelurahanCode,
     /** Copied from the request so that the median response time of a year's requests needs no lookup. */
     requestReceivedAt: { type: Date, required: true },
     visitedAt: { type: Date, required: true },
@@ -83,7 +93,7 @@ const visitSchema = new Schema(
       type: [{ type: String, trim: true, minlength: 2, maxlength: 200 }],
       validate: { validator: (list: string[]) => list.length > 0, message: 'a visit records at least one action' },
     },
-    idempotencyKey: { type: String, required: true, unique: true },
+    idempotencyKey,
   },
   { collection: 'visits', versionKey: false },
 );
@@ -96,7 +106,7 @@ const referralSchema = new Schema(
   {
     requestId: { type: Schema.Types.ObjectId, required: true, index: true },
     patientResidentId: { type: String, required: true, match: RESIDENT_ID, index: true },
-    kelurahanCode: { type: String, required: true, match: KELURAHAN_CODE },
+    kelurahanCode,
     referredTo: { type: String, required: true, trim: true, minlength: 2, maxlength: 200 },
     reason: { type: String, required: true, trim: true, minlength: 3, maxlength: 1000 },
     referredAt: { type: Date, required: true },

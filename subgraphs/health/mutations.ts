@@ -1,57 +1,62 @@
-import { Types } from 'mongoose';
-import { requireOwningAgency } from '../kit/access';
-import { badUserInput, conflict } from '../../platform/errors';
-import type { Identity } from '../../platform/identity';
-import { NEIGHBOURHOODS } from '../kit/reference/neighbourhoods';
-import { requireKelurahanCode } from '../kit/reference/kelurahan';
-import { requireNik, residentId } from '../kit/residents';
-import { CONDITIONS, POVERTY_REGISTRIES, type HealthModels, type PatientRecord, type RequestRecord, type VisitRecord } from './models';
+import { badUserInput, conflict, notFound } from '../../platform/errors';
+import { requireStaff } from '../kit/agency';
+import { kediriYear } from '../kit/calendar';
+import { residentId } from '../kit/residents';
+import {
+  requireIdempotencyKey,
+  requireKelurahanCode,
+  requireNik,
+  requireObjectId,
+  requireOneOf,
+  requirePastInstant,
+  requireText,
+} from '../kit/validate';
+import { earlierResult } from '../kit/writes';
+import type { HealthContext } from './loaders';
+import type { PatientRecord, RequestRecord, VisitRecord } from './models';
 import {
   canRecordVisit,
+  CHANNELS,
+  POVERTY_REGISTRIES,
+  PRIORITIES,
   requireActions,
   requireBirthDate,
-  requireIdempotencyKey,
-  requirePastInstant,
+  requireConditions,
+  requireNeighbourhood,
   requireTeam,
-  requireText,
   requireVitals,
   responseHours,
   SERVICE_START,
-  VISITABLE_STATUSES,
+  SEXES,
   type Vitals,
 } from './rules';
-import { isDuplicateKey, requireObjectId } from '../kit/inputs';
 
 /**
- * The Homecare staff's writes. The store offers no transactions, so each write validates everything before
- * the first database change, writes the record that carries the idempotency key first, and undoes it when a
- * later step fails: a failure leaves nothing half-done and a retry with the same key returns the first result.
+ * The Homecare staff's writes. Each checks every argument first (BAD_USER_INPUT naming the field, relative
+ * to `input`), then reads what it decides on and writes in ONE write unit: the records, and the Smart
+ * Living figures of every kelurahan-year they change, commit together or not at all. A retry with the same
+ * idempotency key answers with the first record; a race between two deliveries of one call ends with one
+ * record, because the unique key refuses the second insert and the kit runs the loser's unit again, which
+ * then finds the winner.
  */
 
-const AGENCY = 'health';
-
-export interface RecordVisitInput {
-  requestId: string;
-  visitedAt: string;
-  team: string[];
-  vitals: Vitals;
-  actions: string[];
-  idempotencyKey: string;
-}
+// ---------------------------------------------------------------------------------------------------------
+// Receiving a request
+// ---------------------------------------------------------------------------------------------------------
 
 export interface PatientInput {
   name: string;
-  sex: 'F' | 'M';
+  sex: string;
   birthDate: string;
   kelurahanCode: string;
   rw: number;
   rt: number;
-  conditions: (typeof CONDITIONS)[number][];
-  povertyRegistry: (typeof POVERTY_REGISTRIES)[number];
+  conditions: string[];
+  povertyRegistry: string;
   bpjs: boolean;
 }
 
-export interface ReceiveRequestInput {
+export interface ReceiveHomecareRequestInput {
   nik: string;
   patient?: PatientInput | null;
   channel: string;
@@ -61,179 +66,153 @@ export interface ReceiveRequestInput {
   idempotencyKey: string;
 }
 
-/** Moves a request to visited unless it already is; a closed or referred request is left alone. */
-async function markVisited(models: HealthModels, requestId: Types.ObjectId): Promise<boolean> {
-  const result = await models.HomecareRequest.updateOne(
-    { _id: requestId, status: { $in: [...VISITABLE_STATUSES] } },
-    { $set: { status: 'visited' } },
-  );
-  return result.matchedCount === 1;
+/** A new patient's details, checked whether or not the NIK turns out to be registered already. */
+function requirePatient(value: unknown, now: Date) {
+  if (typeof value !== 'object' || value === null) throw badUserInput('patient', "the patient's details", value);
+  const patient = value as Partial<Record<keyof PatientInput, unknown>>;
+  const name = requireText(patient.name, 'patient.name', { min: 2, max: 100 });
+  const sex = requireOneOf(patient.sex, 'patient.sex', SEXES);
+  const birthDate = requireBirthDate(patient.birthDate, 'patient.birthDate', now);
+  const kelurahanCode = requireKelurahanCode(patient.kelurahanCode, 'patient.kelurahanCode');
+  const { rw, rt } = requireNeighbourhood(kelurahanCode, patient.rw, patient.rt, 'patient');
+  const conditions = requireConditions(patient.conditions, 'patient.conditions');
+  const povertyRegistry = requireOneOf(patient.povertyRegistry, 'patient.povertyRegistry', POVERTY_REGISTRIES);
+  if (typeof patient.bpjs !== 'boolean') throw badUserInput('patient.bpjs', 'true or false', patient.bpjs);
+  return { name, sex, birthDate, kelurahanCode, rw, rt, conditions, povertyRegistry, bpjs: patient.bpjs };
 }
 
-/** A retried visit must be the same visit: the key may not be reused for another request. */
-async function replayVisit(models: HealthModels, existing: VisitRecord, requestId: Types.ObjectId): Promise<VisitRecord> {
-  if (!existing.requestId.equals(requestId)) {
-    throw conflict(
-      `The idempotencyKey was already used for a visit to request ${existing.requestId.toHexString()}, not ${requestId.toHexString()}: use a new key for a new visit.`,
-      'input.idempotencyKey',
-    );
+/**
+ * Records a request for a home visit, registering the patient on their first request. It changes one
+ * figure: the requests received in its year (on Kediri's clock) in the patient's kelurahan. A request
+ * without a visit has no response time, and patients and visits count visits.
+ */
+export async function receiveHomecareRequest(input: ReceiveHomecareRequestInput, ctx: HealthContext): Promise<RequestRecord> {
+  requireStaff(ctx, 'Recording a homecare request');
+  const now = new Date();
+  const nik = requireNik(input.nik, 'nik');
+  const details = input.patient == null ? undefined : requirePatient(input.patient, now);
+  const channel = requireOneOf(input.channel, 'channel', CHANNELS);
+  const receivedAt = requirePastInstant(input.receivedAt, 'receivedAt', now);
+  if (receivedAt.getTime() < SERVICE_START.getTime()) {
+    throw badUserInput('receivedAt', `a time after Homecare started (${SERVICE_START.toISOString()}, 1 May 2016 in Kediri)`, input.receivedAt);
   }
-  // An earlier attempt that stopped between its two writes is completed here rather than left half-done.
-  await markVisited(models, requestId);
-  return existing;
+  const priority = requireOneOf(input.priority, 'priority', PRIORITIES);
+  const complaint = requireText(input.complaint, 'complaint', { min: 3, max: 1000 });
+  const idempotencyKey = requireIdempotencyKey(input.idempotencyKey);
+  const patientResidentId = residentId(nik, ctx.secrets.residentIdSecret);
+  const { HomecareRequest, Patient } = ctx.models;
+
+  return ctx.transaction(async (unit) => {
+    // A retry carries the same patient and report; only the time a client stamped may have been taken again.
+    const earlier = await earlierResult<RequestRecord>(
+      HomecareRequest,
+      idempotencyKey,
+      (request) =>
+        request.patientResidentId === patientResidentId &&
+        request.channel === channel &&
+        request.priority === priority &&
+        request.complaint === complaint,
+    );
+    if (earlier) return earlier;
+
+    let patient = await Patient.findOne({ residentId: patientResidentId }).lean<PatientRecord>();
+    if (!patient) {
+      // The NIK names a patient Homecare does not know; the message does not repeat it (personal data).
+      if (!details) throw notFound('homecare patient', "this NIK: send the patient's details in `patient` to register them with this first request");
+      const [registered] = await Patient.create([{ ...details, nik, residentId: patientResidentId, registeredAt: receivedAt }]);
+      patient = registered.toObject() as PatientRecord;
+    }
+    const [created] = await HomecareRequest.create([
+      {
+        patientResidentId,
+        kelurahanCode: patient.kelurahanCode,
+        channel,
+        receivedAt,
+        priority,
+        complaint,
+        status: 'open',
+        changedAt: now,
+        idempotencyKey,
+      },
+    ]);
+    unit.figuresChanged(patient.kelurahanCode, kediriYear(receivedAt));
+    return created.toObject() as RequestRecord;
+  });
 }
 
-export async function recordHomecareVisit(
-  models: HealthModels,
-  identity: Identity,
-  input: RecordVisitInput,
-): Promise<VisitRecord> {
-  requireOwningAgency(identity, AGENCY, 'Recording a homecare visit');
-  const idempotencyKey = requireIdempotencyKey(input.idempotencyKey);
-  const requestId = requireObjectId(input.requestId, 'input.requestId', 'a homecare request');
-  const visitedAt = requirePastInstant(input.visitedAt, 'input.visitedAt');
+// ---------------------------------------------------------------------------------------------------------
+// Recording a visit
+// ---------------------------------------------------------------------------------------------------------
+
+export interface RecordHomecareVisitInput {
+  requestId: string;
+  visitedAt: string;
+  team: string[];
+  vitals: Vitals;
+  actions: string[];
+  idempotencyKey: string;
+}
+
+/** Whether an earlier visit is the one this call describes (its arrival time may have been stamped again). */
+function sameVisit(earlier: VisitRecord, requestId: string, team: string[], vitals: Required<Vitals>, actions: string[]): boolean {
+  const stored = earlier.vitals as Record<string, unknown>;
+  return (
+    earlier.requestId.toHexString() === requestId &&
+    earlier.team.join() === team.join() &&
+    earlier.actions.join('\n') === actions.join('\n') &&
+    (Object.keys(vitals) as (keyof Vitals)[]).every((name) => (stored[name] ?? null) === vitals[name])
+  );
+}
+
+/**
+ * Records a home visit for an open, scheduled or visited request and moves the request to visited. The
+ * visit counts in its own year (patients and visits), and its response time in the year the request was
+ * received (the median over requests received that year): both kelurahan-years are refreshed.
+ */
+export async function recordHomecareVisit(input: RecordHomecareVisitInput, ctx: HealthContext): Promise<VisitRecord> {
+  requireStaff(ctx, 'Recording a homecare visit');
+  const now = new Date();
+  const requestId = requireObjectId(input.requestId, 'requestId', 'a homecare request');
+  const visitedAt = requirePastInstant(input.visitedAt, 'visitedAt', now);
   const team = requireTeam(input.team);
   const vitals = requireVitals(input.vitals);
   const actions = requireActions(input.actions);
-
-  const earlier = await models.Visit.findOne({ idempotencyKey }).lean<VisitRecord>();
-  if (earlier) return replayVisit(models, earlier, requestId);
-
-  const request = await models.HomecareRequest.findById(requestId).lean<RequestRecord>();
-  if (!request) throw badUserInput('input.requestId', 'the id of an existing homecare request', input.requestId);
-  if (!canRecordVisit(request.status)) {
-    throw conflict(
-      `Request ${input.requestId} is ${request.status}: visits are recorded on open, scheduled or visited requests; record a new request instead.`,
-      'input.requestId',
-    );
-  }
-  const hours = responseHours(request.receivedAt, visitedAt);
-
-  let visit: VisitRecord;
-  try {
-    const created = await models.Visit.create({
-      requestId,
-      patientResidentId: request.patientResidentId,
-      kelurahanCode: request.kelurahanCode,
-      requestReceivedAt: request.receivedAt,
-      visitedAt,
-      responseHours: hours,
-      team,
-      vitals,
-      actions,
-      idempotencyKey,
-    });
-    visit = created.toObject() as VisitRecord;
-  } catch (error) {
-    // Two deliveries of the same call raced: the other one wrote first, so this one answers with its visit.
-    if (!isDuplicateKey(error)) throw error;
-    const winner = await models.Visit.findOne({ idempotencyKey }).lean<VisitRecord>();
-    if (!winner) throw error;
-    return replayVisit(models, winner, requestId);
-  }
-
-  let moved: boolean;
-  try {
-    moved = await markVisited(models, requestId);
-  } catch (error) {
-    await models.Visit.deleteOne({ _id: visit._id });
-    throw error;
-  }
-  if (!moved) {
-    // The request was closed or referred between the check and the write: the visit is withdrawn.
-    await models.Visit.deleteOne({ _id: visit._id });
-    throw conflict(`Request ${input.requestId} was closed or referred while the visit was being recorded.`, 'input.requestId');
-  }
-  return visit;
-}
-
-function requirePatientInput(patient: PatientInput): Omit<PatientRecord, '_id' | 'nik' | 'residentId' | 'registeredAt'> {
-  const kelurahanCode = requireKelurahanCode(patient.kelurahanCode, 'input.patient.kelurahanCode');
-  const unit = NEIGHBOURHOODS.find((n) => n.kelurahanCode === kelurahanCode && n.rt === patient.rt);
-  if (!unit) throw badUserInput('input.patient.rt', `an RT number of kelurahan ${kelurahanCode}`, patient.rt);
-  if (unit.rw !== patient.rw) throw badUserInput('input.patient.rw', `RW ${unit.rw}, the RW of RT ${patient.rt}`, patient.rw);
-  const conditions = [...new Set(patient.conditions)];
-  if (conditions.length === 0) throw badUserInput('input.patient.conditions', `at least one of ${CONDITIONS.join(', ')}`, patient.conditions);
-  return {
-    name: requireText(patient.name, 'input.patient.name', 2, 100, 'a name'),
-    sex: patient.sex,
-    birthDate: requireBirthDate(patient.birthDate, 'input.patient.birthDate'),
-    kelurahanCode,
-    rw: unit.rw,
-    rt: unit.rt,
-    conditions,
-    povertyRegistry: patient.povertyRegistry,
-    bpjs: patient.bpjs,
-  };
-}
-
-function replayRequest(existing: RequestRecord, patientResidentId: string): RequestRecord {
-  if (existing.patientResidentId !== patientResidentId) {
-    throw conflict('The idempotencyKey was already used for a request of another patient: use a new key for a new request.', 'input.idempotencyKey');
-  }
-  return existing;
-}
-
-export async function receiveHomecareRequest(
-  models: HealthModels,
-  identity: Identity,
-  secrets: { residentIdSecret: string },
-  input: ReceiveRequestInput,
-): Promise<RequestRecord> {
-  requireOwningAgency(identity, AGENCY, 'Recording a homecare request');
   const idempotencyKey = requireIdempotencyKey(input.idempotencyKey);
-  const nik = requireNik(input.nik, 'input.nik');
-  const receivedAt = requirePastInstant(input.receivedAt, 'input.receivedAt');
-  if (receivedAt < SERVICE_START) {
-    throw badUserInput('input.receivedAt', `a time after the service started (${SERVICE_START.toISOString().slice(0, 10)})`, input.receivedAt);
-  }
-  const complaint = requireText(input.complaint, 'input.complaint', 3, 1000, 'a complaint');
-  const id = residentId(nik, secrets.residentIdSecret);
+  const { HomecareRequest, Visit } = ctx.models;
 
-  const earlier = await models.HomecareRequest.findOne({ idempotencyKey }).lean<RequestRecord>();
-  if (earlier) return replayRequest(earlier, id);
+  return ctx.transaction(async (unit) => {
+    const earlier = await earlierResult<VisitRecord>(Visit, idempotencyKey, (visit) =>
+      sameVisit(visit, requestId.toHexString(), team, vitals, actions),
+    );
+    if (earlier) return earlier;
 
-  let patient = await models.Patient.findOne({ residentId: id }).lean<PatientRecord>();
-  const details = patient ? undefined : input.patient ? requirePatientInput(input.patient) : undefined;
-  if (!patient && !details) {
-    throw badUserInput('input.patient', "the patient's details, because this NIK is not registered with Homecare yet", null);
-  }
-
-  let createdPatientId: Types.ObjectId | undefined;
-  if (!patient) {
-    try {
-      const created = await models.Patient.create({ ...details, nik, residentId: id, registeredAt: receivedAt });
-      patient = created.toObject() as PatientRecord;
-      createdPatientId = patient._id;
-    } catch (error) {
-      // Registered by a concurrent request in the meantime: use that record.
-      if (!isDuplicateKey(error)) throw error;
-      patient = await models.Patient.findOne({ residentId: id }).lean<PatientRecord>();
-      if (!patient) throw error;
+    const request = await HomecareRequest.findById(requestId).lean<RequestRecord>();
+    if (!request) throw notFound('homecare request', `id ${input.requestId}`);
+    if (!canRecordVisit(request.status)) {
+      throw conflict(
+        `Request ${input.requestId} is ${request.status}: visits are recorded on open, scheduled or visited requests; record a new request instead.`,
+        'requestId',
+      );
     }
-  }
-
-  try {
-    const created = await models.HomecareRequest.create({
-      patientResidentId: id,
-      kelurahanCode: patient.kelurahanCode,
-      channel: input.channel,
-      receivedAt,
-      priority: input.priority,
-      complaint,
-      status: 'open',
-      idempotencyKey,
-    });
-    return created.toObject() as RequestRecord;
-  } catch (error) {
-    // A concurrent delivery of the same call that wrote first owns the result, and may use the patient
-    // registered here; any other failure undoes the registration so that nothing is left half-done.
-    const winner = isDuplicateKey(error)
-      ? await models.HomecareRequest.findOne({ idempotencyKey }).lean<RequestRecord>()
-      : null;
-    if (winner?.patientResidentId === id) return winner;
-    if (createdPatientId) await models.Patient.deleteOne({ _id: createdPatientId });
-    if (winner) return replayRequest(winner, id);
-    throw error;
-  }
+    const hours = responseHours(request.receivedAt, visitedAt);
+    const [created] = await Visit.create([
+      {
+        requestId,
+        patientResidentId: request.patientResidentId,
+        kelurahanCode: request.kelurahanCode,
+        requestReceivedAt: request.receivedAt,
+        visitedAt,
+        responseHours: hours,
+        team,
+        vitals,
+        actions,
+        idempotencyKey,
+      },
+    ]);
+    // Always a real write to the request (changedAt moves), so that a concurrent write to the same request
+    // (another visit, a closing) conflicts with this unit and one of them runs again on the other's result.
+    await HomecareRequest.updateOne({ _id: requestId }, { $set: { status: 'visited', changedAt: now } });
+    unit.figuresChanged(request.kelurahanCode, [kediriYear(visitedAt), kediriYear(request.receivedAt)]);
+    return created.toObject() as VisitRecord;
+  });
 }

@@ -1,96 +1,71 @@
 import type { FilterQuery } from 'mongoose';
-import { peopleCount, requireOwningAgency, requireRole } from '../kit/access';
-import { badUserInput } from '../../platform/errors';
-import { compositeKey } from '../kit/loaders';
+import { requireOwningAgency, requireRole } from '../kit/access';
+import { mutation } from '../kit/agency';
+import { yearRange } from '../kit/calendar';
 import { paginate, type PageArgs } from '../kit/pagination';
-import { isKelurahanCode, requireKelurahanCode } from '../kit/reference/kelurahan';
 import { isResidentId } from '../kit/residents';
-import { requireYear, scorecardKey, yearRange } from '../kit/scorecard';
-import type { AgencyContext } from '../kit/agency';
-import type { HealthLoaders, LivingFigures } from './loaders';
-import type { HealthModels, PatientRecord, ReferralRecord, RequestRecord, VisitRecord } from './models';
-import { receiveHomecareRequest, recordHomecareVisit, type ReceiveRequestInput, type RecordVisitInput } from './mutations';
-import { firstResponseHours, type RequestStatus } from './rules';
-
-type Context = AgencyContext<HealthModels, HealthLoaders>;
-
-const AGENCY = 'health';
-
-/** Who may read one resident's homecare record: the health agency itself and cross-agency caseworkers. */
-const RESIDENT_READERS = ['caseworker', 'agency:health'] as const;
-
-/** Where a LivingIndicators object comes from; its fields load the figures through the request's loaders. */
-type LivingScope = { kelurahanCode?: string; year: number };
-
-/** One helper behind both `Query.homecareRequest` and `HomecareRequest.__resolveReference`. */
-async function homecareRequestById(id: string, context: Context): Promise<RequestRecord | null> {
-  requireOwningAgency(context.identity, AGENCY, 'A homecare request');
-  if (!/^[0-9a-f]{24}$/.test(id)) throw badUserInput('id', 'a homecare request id (24 hex digits)', id);
-  return context.loaders.requestById.load(id);
-}
+import { requireKelurahanCode, requireObjectId, requireOneOf, requireYear } from '../kit/validate';
+import type { HealthContext } from './loaders';
+import type { PatientRecord, ReferralRecord, RequestRecord, VisitRecord } from './models';
+import { receiveHomecareRequest, recordHomecareVisit } from './mutations';
+import { living } from './pillar';
+import { firstResponseHours, PRIORITIES, REQUEST_STATUSES } from './rules';
 
 /**
- * The figures of a LivingIndicators object. At kelurahan level a public caller is refused every figure when
- * fewer than 5 patients were visited, with the same error on each field: the visit count or the median
- * response time of two or three people would describe those people.
+ * The health subgraph's resolvers: thin. Health data is specific personal data under the PDP law, so every
+ * way into a patient, request, visit or referral starts with the owning-agency check (and, through
+ * Resident, the caseworker's role, under the gateway's grant the kit checks); the Smart Living figures are
+ * the pillar's (pillar.ts), public with small counts withheld.
  */
-async function livingFigures(scope: LivingScope, context: Context): Promise<LivingFigures> {
-  if (scope.kelurahanCode === undefined) return context.loaders.cityLiving.load(scope.year);
-  const figures = await context.loaders.kelurahanLiving.load(compositeKey(scope.kelurahanCode, scope.year));
-  peopleCount(
-    context.identity,
-    figures.homecarePatients,
-    `Homecare figures of kelurahan ${scope.kelurahanCode} in ${scope.year}`,
-  );
-  return figures;
-}
 
 const iso = (date: Date) => date.toISOString();
+const idOf = (record: { _id: { toHexString(): string } }) => record._id.toHexString();
+
+/** One helper behind both `Query.homecareRequest` and `HomecareRequest.__resolveReference`. */
+function homecareRequestById(id: unknown, context: HealthContext): Promise<RequestRecord | null> {
+  requireOwningAgency(context.identity, context.agency, 'A homecare request');
+  return context.loaders.requestById.load(requireObjectId(id, 'id', 'a homecare request').toHexString());
+}
 
 export const resolvers = {
   Query: {
     homecareRequests(
       _: unknown,
-      args: PageArgs & { status?: RequestStatus | null; priority?: string | null; kelurahanCode?: string | null; year?: number | null },
-      context: Context,
+      args: PageArgs & { status?: string | null; priority?: string | null; kelurahanCode?: string | null; year?: number | null },
+      context: HealthContext,
     ) {
-      requireOwningAgency(context.identity, AGENCY, 'Homecare requests');
+      requireOwningAgency(context.identity, context.agency, 'Homecare requests');
       const filter: FilterQuery<RequestRecord> = {};
-      if (args.status) filter.status = args.status;
-      if (args.priority) filter.priority = args.priority;
-      if (args.kelurahanCode !== undefined && args.kelurahanCode !== null) {
-        filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
-      }
-      if (args.year !== undefined && args.year !== null) {
+      if (args.status != null) filter.status = requireOneOf(args.status, 'status', REQUEST_STATUSES);
+      if (args.priority != null) filter.priority = requireOneOf(args.priority, 'priority', PRIORITIES);
+      if (args.kelurahanCode != null) filter.kelurahanCode = requireKelurahanCode(args.kelurahanCode, 'kelurahanCode');
+      if (args.year != null) {
         const { start, end } = yearRange(requireYear(args.year, 'year'));
         filter.receivedAt = { $gte: start, $lt: end };
       }
       return paginate<RequestRecord>(context.models.HomecareRequest, filter, args);
     },
-    homecareRequest: (_: unknown, args: { id: string }, context: Context) => homecareRequestById(args.id, context),
+    homecareRequest: (_: unknown, args: { id: string }, context: HealthContext) => homecareRequestById(args.id, context),
   },
 
   Mutation: {
-    receiveHomecareRequest: (_: unknown, args: { input: ReceiveRequestInput }, context: Context) =>
-      receiveHomecareRequest(context.models, context.identity, context.secrets, args.input),
-    recordHomecareVisit: (_: unknown, args: { input: RecordVisitInput }, context: Context) =>
-      recordHomecareVisit(context.models, context.identity, args.input),
+    receiveHomecareRequest: mutation(receiveHomecareRequest),
+    recordHomecareVisit: mutation(recordHomecareVisit),
   },
 
   HomecareRequest: {
-    __resolveReference: (reference: { id: string }, context: Context) => homecareRequestById(reference.id, context),
-    id: (request: RequestRecord) => request._id.toHexString(),
+    __resolveReference: (reference: { id: string }, context: HealthContext) => homecareRequestById(reference.id, context),
+    id: idOf,
     receivedAt: (request: RequestRecord) => iso(request.receivedAt),
-    async responseHours(request: RequestRecord, _: unknown, context: Context) {
-      const visits = await context.loaders.visitsByRequestId.load(request._id.toHexString());
+    async responseHours(request: RequestRecord, _: unknown, context: HealthContext) {
+      const visits = await context.loaders.visitsByRequestId.load(idOf(request));
       return firstResponseHours(request.receivedAt, visits.map((visit) => visit.visitedAt));
     },
-    patient: (request: RequestRecord, _: unknown, context: Context) =>
+    patient: (request: RequestRecord, _: unknown, context: HealthContext) =>
       context.loaders.patientByResidentId.load(request.patientResidentId),
-    visits: (request: RequestRecord, _: unknown, context: Context) =>
-      context.loaders.visitsByRequestId.load(request._id.toHexString()),
-    referrals: (request: RequestRecord, _: unknown, context: Context) =>
-      context.loaders.referralsByRequestId.load(request._id.toHexString()),
+    visits: (request: RequestRecord, _: unknown, context: HealthContext) => context.loaders.visitsByRequestId.load(idOf(request)),
+    referrals: (request: RequestRecord, _: unknown, context: HealthContext) =>
+      context.loaders.referralsByRequestId.load(idOf(request)),
   },
 
   HomecarePatient: {
@@ -99,21 +74,21 @@ export const resolvers = {
   },
 
   HomecareVisit: {
-    id: (visit: VisitRecord) => visit._id.toHexString(),
+    id: idOf,
     requestId: (visit: VisitRecord) => visit.requestId.toHexString(),
     visitedAt: (visit: VisitRecord) => iso(visit.visitedAt),
   },
 
   HomecareReferral: {
-    id: (referral: ReferralRecord) => referral._id.toHexString(),
+    id: idOf,
     requestId: (referral: ReferralRecord) => referral.requestId.toHexString(),
     referredAt: (referral: ReferralRecord) => iso(referral.referredAt),
   },
 
   Resident: {
-    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-    async homecare(resident: { id: string }, _: unknown, context: Context) {
-      requireRole(context.identity, RESIDENT_READERS, "A resident's homecare record");
+    async homecare(resident: { id: string }, _: unknown, context: HealthContext) {
+      requireRole(context.identity, ['caseworker', `agency:${context.agency}`], "A resident's homecare record");
+      // An id that is not a resident id cannot belong to anyone the agency knows: no record, not an error.
       if (!isResidentId(resident.id)) return null;
       const patient = await context.loaders.patientByResidentId.load(resident.id);
       return patient ? { residentId: resident.id, patient } : null;
@@ -121,41 +96,17 @@ export const resolvers = {
   },
 
   ResidentHomecare: {
-    requests: (record: { residentId: string }, _: unknown, context: Context) =>
+    requests: (record: { residentId: string }, _: unknown, context: HealthContext) =>
       context.loaders.requestsByResidentId.load(record.residentId),
-    visits: (record: { residentId: string }, _: unknown, context: Context) =>
+    visits: (record: { residentId: string }, _: unknown, context: HealthContext) =>
       context.loaders.visitsByResidentId.load(record.residentId),
-    referrals: (record: { residentId: string }, _: unknown, context: Context) =>
+    referrals: (record: { residentId: string }, _: unknown, context: HealthContext) =>
       context.loaders.referralsByResidentId.load(record.residentId),
   },
 
+  /** The kelurahan's living pillar, under the name the health agency gave it first. */
   Kelurahan: {
-    __resolveReference: (reference: { code: string }) => (isKelurahanCode(reference.code) ? { code: reference.code } : null),
-    homecare: (kelurahan: { code: string }, args: { year: number }): LivingScope => ({
-      kelurahanCode: kelurahan.code,
-      year: requireYear(args.year, 'year'),
-    }),
-  },
-
-  CityScorecard: {
-    living: (scorecard: { year: number }): LivingScope => ({ year: requireYear(scorecard.year, 'year') }),
-  },
-
-  KelurahanScorecard: {
-    living(scorecard: { kelurahanCode: string; year: number }): LivingScope {
-      scorecardKey(scorecard); // validates both parts of the key
-      return { kelurahanCode: scorecard.kelurahanCode, year: scorecard.year };
-    },
-  },
-
-  LivingIndicators: {
-    homecarePatients: async (scope: LivingScope, _: unknown, context: Context) =>
-      (await livingFigures(scope, context)).homecarePatients,
-    homecareVisits: async (scope: LivingScope, _: unknown, context: Context) =>
-      (await livingFigures(scope, context)).homecareVisits,
-    medianResponseHours: async (scope: LivingScope, _: unknown, context: Context) =>
-      (await livingFigures(scope, context)).medianResponseHours,
-    homecareRequests: async (scope: LivingScope, _: unknown, context: Context) =>
-      (await livingFigures(scope, context)).homecareRequests,
+    homecare: (kelurahan: { code: string }, args: { year: number }, context: HealthContext) =>
+      living.figuresOf(context, kelurahan.code, requireYear(args.year, 'year')),
   },
 };

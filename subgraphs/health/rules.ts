@@ -1,14 +1,42 @@
 import { badUserInput } from '../../platform/errors';
+import { parseIsoDay, startOfKediriDay, todayInKediri } from '../kit/calendar';
+import { NEIGHBOURHOODS, type Neighbourhood } from '../kit/reference/neighbourhoods';
+import { requireInteger, requireOneOf, requirePastDate, requireText } from '../kit/validate';
 
 /**
- * The Homecare service's rules as pure functions: response time, the median the Smart Living pillar reports,
- * the request status transitions, and the physiological limits of the vital signs a team records.
+ * The Homecare service's rules as pure functions: the codes it records, response time, the median the
+ * Smart Living pillar reports, the request status flow, and what a team may record about a visit (team,
+ * vital signs within physiological limits, actions). Input checks here are the agency's own rules built on
+ * the kit's validators (kit/validate.ts); field names are relative to the mutation's `input`.
  */
 
 const MS_PER_HOUR = 3_600_000;
 
-/** Homecare has run since May 2016: no request can be older. */
-export const SERVICE_START = new Date(Date.UTC(2016, 4, 1));
+// ---------------------------------------------------------------------------------------------------------
+// Codes
+// ---------------------------------------------------------------------------------------------------------
+
+export const CHANNELS = ['whatsapp', 'phone', 'walk_in', 'referral'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const PRIORITIES = ['emergency', 'urgent', 'routine'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const CONDITIONS = ['stroke', 'paralysis', 'elderly_alone', 'chronic', 'post_hospital', 'disability', 'palliative'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+
+export const POVERTY_REGISTRIES = ['none', 'dtks', 'dtsen'] as const;
+export type PovertyRegistry = (typeof POVERTY_REGISTRIES)[number];
+
+export const SEXES = ['F', 'M'] as const;
+export type Sex = (typeof SEXES)[number];
+
+/** Homecare has run since May 2016 (1 May, 00:00 WIB): no request can be older. */
+export const SERVICE_START = startOfKediriDay(parseIsoDay('2016-05-01')!);
+
+// ---------------------------------------------------------------------------------------------------------
+// Response time and the pillar's median
+// ---------------------------------------------------------------------------------------------------------
 
 /** Hours are kept to two decimals (36 seconds): finer than any team records an arrival time. */
 function roundHours(hours: number): number {
@@ -19,7 +47,7 @@ function roundHours(hours: number): number {
  * Hours from the moment a request was received to a visit. A visit cannot answer a request that had not yet
  * been made, so a visit before receipt is refused as bad input on the visit time.
  */
-export function responseHours(receivedAt: Date, visitedAt: Date, field = 'input.visitedAt'): number {
+export function responseHours(receivedAt: Date, visitedAt: Date, field = 'visitedAt'): number {
   const elapsed = visitedAt.getTime() - receivedAt.getTime();
   if (elapsed < 0) {
     throw badUserInput(field, `a time at or after the request was received (${receivedAt.toISOString()})`, visitedAt.toISOString());
@@ -47,6 +75,10 @@ export function median(values: readonly number[]): number | null {
   return roundHours(value);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Request status
+// ---------------------------------------------------------------------------------------------------------
+
 export const REQUEST_STATUSES = ['open', 'scheduled', 'visited', 'closed', 'referred'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
@@ -60,21 +92,62 @@ export function canRecordVisit(status: RequestStatus): boolean {
   return VISITABLE_STATUSES.includes(status);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Patients
+// ---------------------------------------------------------------------------------------------------------
+
+/** The oldest a living patient is taken to be: an older birth date is a typing error. */
+export const MAX_AGE_YEARS = 120;
+
+/**
+ * A patient's birth date: a calendar date not after today in Kediri (at 00:30 WIB a baby born that day
+ * can be registered) and at most 120 years before it.
+ */
+export function requireBirthDate(value: unknown, field: string, now: Date = new Date()): Date {
+  const day = requirePastDate(value, field, now);
+  if (todayInKediri(now).getUTCFullYear() - day.getUTCFullYear() > MAX_AGE_YEARS) {
+    throw badUserInput(field, `a birth date in the last ${MAX_AGE_YEARS} years`, value);
+  }
+  return day;
+}
+
+/**
+ * Where a patient lives: an RT of the kelurahan and the RW it belongs to (an RT number alone is ambiguous
+ * only across kelurahan). `prefix` is the path of the patient in the input, e.g. `patient`.
+ */
+export function requireNeighbourhood(kelurahanCode: string, rw: unknown, rt: unknown, prefix: string): Neighbourhood {
+  const rtNumber = requireInteger(rt, `${prefix}.rt`, { min: 1, max: 999 });
+  const rwNumber = requireInteger(rw, `${prefix}.rw`, { min: 1, max: 99 });
+  const unit = NEIGHBOURHOODS.find((n) => n.kelurahanCode === kelurahanCode && n.rt === rtNumber);
+  if (!unit) throw badUserInput(`${prefix}.rt`, `an RT number of kelurahan ${kelurahanCode}`, rt);
+  if (unit.rw !== rwNumber) throw badUserInput(`${prefix}.rw`, `RW ${unit.rw}, the RW of RT ${rtNumber}`, rw);
+  return unit;
+}
+
+/** The reasons a patient is in homecare: at least one known condition, each once. */
+export function requireConditions(value: unknown, field: string): Condition[] {
+  if (!Array.isArray(value) || value.length === 0) throw badUserInput(field, `at least one of ${CONDITIONS.join(', ')}`, value);
+  return [...new Set(value.map((condition) => requireOneOf(condition, field, CONDITIONS)))];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Visits
+// ---------------------------------------------------------------------------------------------------------
+
 export const TEAM_ROLES = ['doctor', 'nurse', 'physiotherapist', 'psychologist', 'nutritionist'] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
 
 /** Roles that can lead a home visit: every visit needs a clinician who may examine and treat. */
 const CLINICIANS: readonly TeamRole[] = ['doctor', 'nurse'];
 
-export function requireTeam(team: readonly string[], field = 'input.team'): TeamRole[] {
-  if (team.length === 0) throw badUserInput(field, 'at least one team role', team);
-  const unknown = team.find((role) => !(TEAM_ROLES as readonly string[]).includes(role));
-  if (unknown !== undefined) throw badUserInput(field, `roles among ${TEAM_ROLES.join(', ')}`, unknown);
-  if (new Set(team).size !== team.length) throw badUserInput(field, 'each role at most once', team.join(', '));
-  if (!team.some((role) => CLINICIANS.includes(role as TeamRole))) {
-    throw badUserInput(field, 'a team with a doctor or a nurse', team.join(', '));
+export function requireTeam(team: unknown, field = 'team'): TeamRole[] {
+  if (!Array.isArray(team) || team.length === 0) throw badUserInput(field, 'at least one team role', team);
+  const roles = team.map((role) => requireOneOf(role, field, TEAM_ROLES));
+  if (new Set(roles).size !== roles.length) throw badUserInput(field, 'each role at most once', roles.join(', '));
+  if (!roles.some((role) => CLINICIANS.includes(role))) {
+    throw badUserInput(field, 'a team with a doctor or a nurse', roles.join(', '));
   }
-  return team as TeamRole[];
+  return roles;
 }
 
 /** Physiological limits: values outside them are typing errors, not patients. */
@@ -94,77 +167,36 @@ export interface Vitals {
   bloodGlucose?: number | null;
 }
 
-function requireWithin(name: keyof typeof VITAL_LIMITS, value: number, prefix: string, integer: boolean): void {
+/** A measurement with decimals (temperature, glucose) within its physiological limits. */
+function requireMeasurement(name: 'temperature' | 'bloodGlucose', value: unknown, prefix: string): number {
   const { min, max, unit } = VITAL_LIMITS[name];
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw badUserInput(`${prefix}.${name}`, `${integer ? 'an integer' : 'a number'} from ${min} to ${max} ${unit}`, value);
-  }
-}
-
-export function requireVitals(vitals: Vitals, prefix = 'input.vitals'): Vitals {
-  requireWithin('systolic', vitals.systolic, prefix, true);
-  requireWithin('diastolic', vitals.diastolic, prefix, true);
-  if (vitals.diastolic >= vitals.systolic) {
-    throw badUserInput(`${prefix}.diastolic`, `a value below the systolic pressure (${vitals.systolic} mmHg)`, vitals.diastolic);
-  }
-  requireWithin('pulse', vitals.pulse, prefix, true);
-  requireWithin('temperature', vitals.temperature, prefix, false);
-  if (vitals.bloodGlucose !== undefined && vitals.bloodGlucose !== null) {
-    requireWithin('bloodGlucose', vitals.bloodGlucose, prefix, false);
-  }
-  return {
-    systolic: vitals.systolic,
-    diastolic: vitals.diastolic,
-    pulse: vitals.pulse,
-    temperature: vitals.temperature,
-    bloodGlucose: vitals.bloodGlucose ?? null,
-  };
-}
-
-export function requireActions(actions: readonly string[], field = 'input.actions'): string[] {
-  if (actions.length < 1 || actions.length > 20) throw badUserInput(field, 'from 1 to 20 actions', actions);
-  return actions.map((action, index) => {
-    const text = action.trim();
-    if (text.length < 2 || text.length > 200) throw badUserInput(`${field}[${index}]`, 'an action of 2 to 200 characters', action);
-    return text;
-  });
-}
-
-/** How far a clock may run ahead of the server's before a time counts as "in the future". */
-const CLOCK_SKEW_MS = 5 * 60_000;
-
-/** An ISO-8601 date-time that has already happened. */
-export function requirePastInstant(value: string, field: string, now = new Date()): Date {
-  const time = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value) ? new Date(value) : null;
-  if (!time || Number.isNaN(time.getTime())) {
-    throw badUserInput(field, 'an ISO-8601 date-time with a time zone, e.g. "2024-03-05T08:30:00+07:00"', value);
-  }
-  if (time.getTime() > now.getTime() + CLOCK_SKEW_MS) throw badUserInput(field, `a time not in the future (now is ${now.toISOString()})`, value);
-  return time;
-}
-
-/** An ISO-8601 calendar date (YYYY-MM-DD) of a birth: real, not in the future, at most 120 years ago. */
-export function requireBirthDate(value: string, field: string, now = new Date()): Date {
-  const date = /^\d{4}-\d\d-\d\d$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
-  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-    throw badUserInput(field, 'a calendar date "YYYY-MM-DD"', value);
-  }
-  if (date.getTime() > now.getTime() || now.getUTCFullYear() - date.getUTCFullYear() > 120) {
-    throw badUserInput(field, 'a birth date in the last 120 years', value);
-  }
-  return date;
-}
-
-export function requireText(value: string, field: string, min: number, max: number, what: string): string {
-  const text = value.trim();
-  if (text.length < min || text.length > max) throw badUserInput(field, `${what} of ${min} to ${max} characters`, value);
-  return text;
-}
-
-/** Retries carry the same key; a key too short to be unique would make two different visits one. */
-export function requireIdempotencyKey(value: string, field = 'input.idempotencyKey'): string {
-  if (!/^[A-Za-z0-9._:-]{8,100}$/.test(value)) {
-    throw badUserInput(field, '8 to 100 characters of letters, digits, ".", "_", ":" or "-"', value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw badUserInput(`${prefix}.${name}`, `a number from ${min} to ${max} ${unit}`, value);
   }
   return value;
+}
+
+export function requireVitals(value: unknown, prefix = 'vitals'): Required<Vitals> {
+  const vitals = (value ?? {}) as Record<string, unknown>;
+  const whole = (name: 'systolic' | 'diastolic' | 'pulse') => requireInteger(vitals[name], `${prefix}.${name}`, VITAL_LIMITS[name]);
+  const systolic = whole('systolic');
+  const diastolic = whole('diastolic');
+  if (diastolic >= systolic) {
+    throw badUserInput(`${prefix}.diastolic`, `a value below the systolic pressure (${systolic} mmHg)`, diastolic);
+  }
+  const pulse = whole('pulse');
+  const temperature = requireMeasurement('temperature', vitals.temperature, prefix);
+  const glucose = vitals.bloodGlucose;
+  const bloodGlucose = glucose === undefined || glucose === null ? null : requireMeasurement('bloodGlucose', glucose, prefix);
+  return { systolic, diastolic, pulse, temperature, bloodGlucose };
+}
+
+export const MAX_ACTIONS = 20;
+
+/** What the team did: 1 to 20 actions of 2 to 200 characters each, trimmed; the one at fault is named. */
+export function requireActions(actions: unknown, field = 'actions'): string[] {
+  if (!Array.isArray(actions) || actions.length < 1 || actions.length > MAX_ACTIONS) {
+    throw badUserInput(field, `from 1 to ${MAX_ACTIONS} actions`, actions);
+  }
+  return actions.map((action, index) => requireText(action, `${field}[${index}]`, { min: 2, max: 200 }));
 }

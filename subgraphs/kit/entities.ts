@@ -1,5 +1,6 @@
 import { Kind, type DocumentNode } from 'graphql';
 import { isKelurahanCode } from './reference/kelurahan';
+import { todayInKediri } from './calendar';
 import { FIRST_YEAR } from './validate';
 
 /**
@@ -10,8 +11,9 @@ import { FIRST_YEAR } from './validate';
  */
 type ResolverMap = Record<string, Record<string, unknown>>;
 
+/** A year the graph reports on, by Kediri's calendar, as requireYear decides it for an argument. */
 function isReportedYear(year: unknown): year is number {
-  return Number.isInteger(year) && (year as number) >= FIRST_YEAR && (year as number) <= new Date().getUTCFullYear() + 1;
+  return Number.isInteger(year) && (year as number) >= FIRST_YEAR && (year as number) <= todayInKediri().getUTCFullYear() + 1;
 }
 
 const REFERENCES: ResolverMap = {

@@ -18,7 +18,11 @@ import { todayInKediri } from './calendar';
  * - the kit resolves the pillar's fields on `CityScorecard` and `KelurahanScorecard`, with one rule of
  *   small-count suppression for public callers, one city key and one rounding.
  */
-export type PillarField = 'governance' | 'living' | 'environment' | 'society' | 'economy' | 'branding';
+/**
+ * The scorecard field an agency fills: one of the six national pillars (governance, living, environment,
+ * society, economy, branding) or, for an agency added later, a field of its own named after it.
+ */
+export type PillarField = string;
 
 /** The kelurahan whose figures are wanted, or null for the whole city. */
 export type Places = readonly string[] | null;
@@ -110,6 +114,23 @@ export interface Pillar<Models, F extends object> {
   check(models: Models & ReadModelModels, years?: readonly number[]): Promise<FiguresDifference[]>;
 }
 
+/**
+ * Figures per place as an aggregation's rows fill them: `at(id)` gives the figures of a kelurahan, or of
+ * the city for a row grouped by null, starting from `empty()` the first time a place is met.
+ */
+export function figuresByPlace<F>(empty: () => F): { at(id: string | null | undefined): F; figures: Map<string, F> } {
+  const figures = new Map<string, F>();
+  return {
+    figures,
+    at(id) {
+      const key = id ?? CITY;
+      let entry = figures.get(key);
+      if (!entry) figures.set(key, (entry = empty()));
+      return entry;
+    },
+  };
+}
+
 /** A rate in [0, 1] rounded to four decimals, the one rounding of every pillar's rates; 0 when there is nothing to divide. */
 export function rate(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
@@ -122,6 +143,15 @@ export function reportedYears(now: Date = new Date()): number[] {
 }
 
 const ALL_CODES = KELURAHAN.map((kelurahan) => kelurahan.code);
+
+/** The years whose figures are built, per figures collection (one per agency database and process). */
+const BUILT_YEARS = new WeakMap<object, Set<number>>();
+
+function builtYearsOf(models: ReadModelModels): Set<number> {
+  let years = BUILT_YEARS.get(models.Figures);
+  if (!years) BUILT_YEARS.set(models.Figures, (years = new Set()));
+  return years;
+}
 
 function list<T>(value: T | readonly T[] | undefined): readonly T[] {
   if (value === undefined) return [];
@@ -187,12 +217,50 @@ export function definePillar<Models, F extends object>(definition: PillarDefinit
     );
   }
 
+  /**
+   * Builds one year whole: every kelurahan and the city, replacing what was stored. A place-year without
+   * records reads as empty figures anyway, so only the others are stored, but the city's document is always
+   * written: it marks the year as built. Runs inside the caller's transaction.
+   */
+  async function buildYear(models: Models & ReadModelModels, year: number): Promise<number> {
+    const empty = JSON.stringify(definition.empty());
+    const figures = await aggregateYear(models, year, ALL_CODES, true);
+    const kept = new Map([...figures].filter(([place, values]) => place === CITY || JSON.stringify(values) !== empty));
+    await models.Figures.deleteMany({ year });
+    await store(models, year, kept);
+    return kept.size;
+  }
+
+  async function isBuilt(models: Models & ReadModelModels, year: number): Promise<boolean> {
+    if (builtYearsOf(models).has(year)) return true;
+    const built = (await models.Figures.exists({ _id: figuresKey(year, CITY) })) !== null;
+    if (built) builtYearsOf(models).add(year);
+    return built;
+  }
+
+  /**
+   * Before a read: builds any year asked for that was never built, such as the new "next year" the graph
+   * starts reporting on 1 January, whose figures may carry over from earlier years. Which years are built is
+   * remembered per connection, so this costs a query only the first time a year is read.
+   */
+  async function ensureYearsBuilt(models: Models & ReadModelModels, years: readonly number[]): Promise<void> {
+    for (const year of years) {
+      if (await isBuilt(models, year)) continue;
+      await models.Figures.db.transaction(async () => {
+        if (!(await isBuilt(models, year))) await buildYear(models, year);
+      });
+      // Remembered only once committed: a transaction run again must not find the year marked built.
+      builtYearsOf(models).add(year);
+    }
+  }
+
   const pillar: Pillar<Models, F> = {
     definition,
 
     loader(models, source) {
       return new DataLoader<string, F>(async (keys) => {
         if (source === 'read-model') {
+          await ensureYearsBuilt(models, [...groupByYear(keys).keys()]);
           const docs = await models.Figures.find({ _id: { $in: [...keys] } }).lean<StoredFigures<F>[]>();
           const byKey = new Map(docs.map((doc) => [doc._id, doc.figures]));
           return keys.map((key) => byKey.get(key) ?? definition.empty());
@@ -227,28 +295,25 @@ export function definePillar<Models, F extends object>(definition: PillarDefinit
 
     async refresh(models, touched) {
       for (const [year, codes] of touched) {
-        await store(models, year, await aggregateYear(models, year, [...codes].filter(isKelurahanCode), true));
+        // A year never built yet (the first write of a new year) is built whole, or its other kelurahan
+        // would read as empty while figures carried over from earlier years (loans still owed) say otherwise.
+        if (!(await isBuilt(models, year))) await buildYear(models, year);
+        else await store(models, year, await aggregateYear(models, year, [...codes].filter(isKelurahanCode), true));
       }
     },
 
     async rebuild(models, years = reportedYears()) {
       let written = 0;
-      const empty = JSON.stringify(definition.empty());
       for (const year of years) {
-        const figures = await aggregateYear(models, year, ALL_CODES, true);
-        // A place-year without records reads as empty figures anyway, so only the others are stored; the
-        // year is replaced in one transaction, so a reader sees the old figures or the new, never a mix.
-        const kept = new Map([...figures].filter(([, values]) => JSON.stringify(values) !== empty));
-        await models.Figures.db.transaction(async () => {
-          await models.Figures.deleteMany({ year });
-          await store(models, year, kept);
-        });
-        written += kept.size;
+        written += await models.Figures.db.transaction(() => buildYear(models, year));
+        builtYearsOf(models).add(year);
       }
       return written;
     },
 
     async check(models, years = reportedYears()) {
+      // Compared as a reader sees it: a year never read yet is built as the first read would build it.
+      await ensureYearsBuilt(models, years);
       const differences: FiguresDifference[] = [];
       for (const year of years) {
         const aggregated = await aggregateYear(models, year, ALL_CODES, true);

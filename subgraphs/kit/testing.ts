@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { startEmbeddedMongo } from '../../embedded-mongo';
 import { IDENTITY_HEADER, signIdentity, type Identity, type ResidentGrant, type Role } from '../../platform/identity';
 import type { AgencyDefinition, ModelMap } from './agency';
@@ -29,6 +30,8 @@ export interface TestSubgraph<Models extends ModelMap> extends RunningSubgraph<M
   opcounters(): Promise<Record<string, number>>;
   /** Commands that touch data so far (find, aggregate, getMore, ...), without the driver's heartbeats. */
   dataCommands(): Promise<number>;
+  /** The data commands `work` cost: exact, since neither heartbeats nor the counting itself are data commands. */
+  dataCommandsDuring(work: () => Promise<unknown>): Promise<number>;
   mongoUri: string;
 }
 
@@ -41,17 +44,21 @@ export function dataCommandsOf(serverStatus: { metrics?: { commands?: Record<str
   return DATA_COMMANDS.reduce((sum, name) => sum + Number(commands[name]?.total ?? 0), 0);
 }
 
-/** Posts a body exactly as given, so that a signature made over it holds. */
+/**
+ * Posts a body exactly as given, so that a signature made over it holds. Each request uses a connection of
+ * its own: a test server shares the test's event loop, and a test that blocks it for seconds could
+ * otherwise hand the next request a kept-alive connection the server is closing at that moment.
+ */
 export async function postBody<T = any>(url: string, body: string, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  const text = await response.text();
+  const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, reset: true });
+  const text = await response.body.text();
   let parsed: Omit<GraphQLResult<T>, 'status'>;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(`Expected a JSON answer from ${url} (HTTP ${response.status}), received: ${text.slice(0, 200)}`);
+    throw new Error(`Expected a JSON answer from ${url} (HTTP ${response.statusCode}), received: ${text.slice(0, 200)}`);
   }
-  return { status: response.status, ...parsed };
+  return { status: response.statusCode, ...parsed };
 }
 
 export async function postGraphQL<T = any>(
@@ -111,6 +118,11 @@ export async function startTestSubgraph<Models extends ModelMap, Loaders>(
     async dataCommands() {
       return dataCommandsOf(await serverStatus());
     },
+    async dataCommandsDuring(work) {
+      const before = dataCommandsOf(await serverStatus());
+      await work();
+      return dataCommandsOf(await serverStatus()) - before;
+    },
     async stop() {
       await running.stop();
       await store?.stop();
@@ -142,4 +154,24 @@ export function grantForResidents(representations: unknown): ResidentGrant {
     .filter((item): item is { __typename: string; id: string } => item?.__typename === 'Resident')
     .map((item) => item.id);
   return { reads: ids.map((residentId) => ({ residentId, purpose: 'Test: the read a caseworker made', auditId: 'test-audit-entry' })) };
+}
+
+/**
+ * A real record for a test to write about: the `index`-th (modulo their number) of those matching `filter`,
+ * in id order. Ids first, then the one record, so it stays cheap on large collections.
+ */
+export async function pickRecord<T>(
+  model: { find(filter: object, projection?: object): any; findById(id: unknown): any },
+  filter: object,
+  index: number,
+): Promise<T | undefined> {
+  const ids = (await model.find(filter, { _id: 1 }).lean()) as { _id: unknown }[];
+  if (ids.length === 0) return undefined;
+  return (await model.findById(ids[index % ids.length]._id).lean()) as T;
+}
+
+/** For random writes: fails with the refusal when a mutation was refused, else answers the label. */
+export function accepted(result: GraphQLResult, label: string): string {
+  if (result.errors?.length) throw new Error(`${label} was refused: ${result.errors[0].message}`);
+  return label;
 }

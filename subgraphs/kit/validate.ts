@@ -8,6 +8,7 @@ import { isoDay, parseIsoDay, todayInKediri } from './calendar';
  * was expected and what came. Each returns the value in the form the agency stores.
  */
 export { requireKelurahanCode } from './reference/kelurahan';
+export { requireRt } from './reference/neighbourhoods';
 export { requireNik, requireResidentId } from './residents';
 
 /**
@@ -87,11 +88,14 @@ export function requirePastDate(value: unknown, field: string, now: Date = new D
 
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
+/** Whether a value is a record id as the graph hands it out, e.g. to resolve a malformed entity key to null. */
+export function isObjectId(value: unknown): value is string {
+  return typeof value === 'string' && OBJECT_ID.test(value);
+}
+
 /** A record id as the graph hands it out: the 24 hexadecimal digits of a MongoDB ObjectId, in any case. */
 export function requireObjectId(value: unknown, field: string, what = 'a record'): Types.ObjectId {
-  if (typeof value !== 'string' || !OBJECT_ID.test(value)) {
-    throw badUserInput(field, `the id of ${what} (24 hexadecimal digits, as the graph returns it)`, value);
-  }
+  if (!isObjectId(value)) throw badUserInput(field, `the id of ${what} (24 hexadecimal digits, as the graph returns it)`, value);
   return new Types.ObjectId(value.toLowerCase());
 }
 
@@ -108,6 +112,14 @@ export function requireWholeRupiah(value: unknown, field: string, { min = 0, max
 export function requireInteger(value: unknown, field: string, { min, max }: { min: number; max: number }): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw badUserInput(field, `a whole number from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** A measured quantity, e.g. a body temperature or an amount of waste: a finite number in a range. */
+export function requireNumber(value: unknown, field: string, { min, max }: { min: number; max: number }): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw badUserInput(field, `a number from ${min} to ${max}`, value);
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import type { RandomWrite } from '../kit/testing';
+import { pickRecord, type RandomWrite } from '../kit/testing';
 import type { TaxModels, TaxObjectRecord, TaxReportRecord } from './models';
 import { amountOwed, formatPeriod, parsePeriod } from './rules';
 
@@ -12,13 +12,6 @@ const SUBMIT = 'mutation($id: ID!) { submitTaxReport(id: $id) { id } }';
 const VERIFY = 'mutation($id: ID!) { verifyTaxReport(id: $id) { id } }';
 const PAY = 'mutation($input: RecordTaxPaymentInput!) { recordTaxPayment(input: $input) { id } }';
 
-/** A record matching `filter`, the `index`-th (modulo their number) in id order: ids first, then the one record. */
-async function pick<T>(model: { find(filter: object, projection?: object): any; findById(id: unknown): any }, filter: object, index: number): Promise<T | undefined> {
-  const ids = (await model.find(filter, { _id: 1 }).lean()) as { _id: unknown }[];
-  if (ids.length === 0) return undefined;
-  return (await model.findById(ids[index % ids.length]._id).lean()) as T;
-}
-
 export const randomWrites: RandomWrite<TaxModels> = async (random, { query, models }) => {
   const ensure = (result: { errors?: { message: string }[] }, what: string) => {
     if (result.errors) throw new Error(`${what} was refused: ${result.errors[0].message}`);
@@ -27,15 +20,15 @@ export const randomWrites: RandomWrite<TaxModels> = async (random, { query, mode
   const choice = random.int(0, 3);
   const index = random.int(0, 1_000_000);
   if (choice === 1) {
-    const draft = await pick<TaxReportRecord>(models.TaxReport, { status: 'draft' }, index);
+    const draft = await pickRecord<TaxReportRecord>(models.TaxReport, { status: 'draft' }, index);
     if (draft) return ensure(await query(SUBMIT, { id: String(draft._id) }), `submitted draft ${draft.period} in ${draft.kelurahanCode}`);
   }
   if (choice === 2) {
-    const submitted = await pick<TaxReportRecord>(models.TaxReport, { status: 'submitted' }, index);
+    const submitted = await pickRecord<TaxReportRecord>(models.TaxReport, { status: 'submitted' }, index);
     if (submitted) return ensure(await query(VERIFY, { id: String(submitted._id) }), `verified report ${submitted.period} in ${submitted.kelurahanCode}`);
   }
   if (choice === 3) {
-    const verified = await pick<TaxReportRecord>(models.TaxReport, { status: 'verified' }, index);
+    const verified = await pickRecord<TaxReportRecord>(models.TaxReport, { status: 'verified' }, index);
     if (verified) {
       const paidAt = new Date(Math.max(verified.submittedAt!.getTime(), verified.verifiedAt?.getTime() ?? 0) + random.int(1, 90) * 86_400_000);
       const at = paidAt.getTime() > Date.now() ? new Date() : paidAt;
@@ -46,7 +39,7 @@ export const randomWrites: RandomWrite<TaxModels> = async (random, { query, mode
     }
   }
   // Filing: a month from 2021 to last month in which a self-assessed object traded and has no report yet.
-  const object = await pick<TaxObjectRecord>(models.TaxObject, { taxType: { $in: ['pbjt', 'advertising', 'groundwater'] } }, index);
+  const object = await pickRecord<TaxObjectRecord>(models.TaxObject, { taxType: { $in: ['pbjt', 'advertising', 'groundwater'] } }, index);
   if (!object) throw new Error('the sample has no self-assessed tax object');
   const filed = new Set((await models.TaxReport.find({ taxObjectId: object._id }, { period: 1 }).lean()).map((report) => report.period));
   const now = new Date();

@@ -87,13 +87,9 @@ function figuresOfKelurahan(code: string) {
   );
 }
 
-async function commandsDuring(work: () => Promise<unknown>): Promise<number> {
-  const total = (counters: Record<string, number>) => counters.query + counters.command + counters.getmore;
-  const before = total(await graph.opcounters());
-  await work();
-  // The second serverStatus is itself one command. The driver's heartbeats may add one more now and then,
-  // which is why the limits below leave a command to spare.
-  return total(await graph.opcounters()) - before - 1;
+/** The data commands (find, aggregate, getMore, ...) `work` cost, counted by the store. */
+function commandsDuring(work: () => Promise<unknown>): Promise<number> {
+  return graph.dataCommandsDuring(work);
 }
 
 const GOVERNANCE = 'taxReportsFiled onTimeFilingRate taxRevenue taxDue activeTaxpayers';

@@ -1,4 +1,5 @@
 import { createRandom } from '../random';
+import { badUserInput } from '../../../platform/errors';
 import { KELURAHAN } from './kelurahan';
 
 /**
@@ -58,3 +59,20 @@ function build(): Neighbourhood[] {
 }
 
 export const NEIGHBOURHOODS: readonly Neighbourhood[] = Object.freeze(build());
+
+const RT_COUNT = new Map<string, number>();
+for (const unit of NEIGHBOURHOODS) RT_COUNT.set(unit.kelurahanCode, Math.max(RT_COUNT.get(unit.kelurahanCode) ?? 0, unit.rt));
+
+/** How many RT a kelurahan has (0 for a code that is not one). */
+export function rtCount(kelurahanCode: string): number {
+  return RT_COUNT.get(kelurahanCode) ?? 0;
+}
+
+/** An RT number of the given kelurahan, from 1 to its number of RT. */
+export function requireRt(value: unknown, kelurahanCode: string, field = 'rt'): number {
+  const count = rtCount(kelurahanCode);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > count) {
+    throw badUserInput(field, `an RT number of kelurahan ${kelurahanCode}, from 1 to ${count}`, value);
+  }
+  return value;
+}
