@@ -1,15 +1,23 @@
-# One image for the gateway and every subgraph; docker-compose.yml picks the entry point per service.
+# One image for the gateway, every subgraph and the commands; docker-compose.yml picks the entry per service.
+# The build stage compiles every entry into dist/ (npm run build); the runtime stage holds production
+# dependencies, the bundles and the files they read (SDLs, the supergraph, the persisted operations, the
+# kelurahan reference data), and runs plain Node: no TypeScript transpiler in production.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci
+COPY . .
+RUN npm run build
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev
-COPY embedded-mongo ./embedded-mongo
-COPY gateway ./gateway
-COPY schema ./schema
+COPY --from=build /app/dist ./dist
+COPY schema/supergraph.graphql schema/persisted-operations.json ./schema/
 COPY subgraphs ./subgraphs
-COPY scripts ./scripts
 USER node
-# Overridden per service, e.g. ["subgraphs/tax/main.ts"].
-ENTRYPOINT ["node", "--import", "tsx"]
-CMD ["gateway/main.ts"]
+# Overridden per service, e.g. ["dist/subgraphs/tax/main.js"].
+ENTRYPOINT ["node"]
+CMD ["dist/gateway/main.js"]

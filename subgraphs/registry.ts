@@ -1,6 +1,7 @@
 /**
- * The one list of subgraphs. Composition, the launcher, the gateway's defaults, the tests and the
- * docker-compose check all read it: adding an agency is one entry here plus its folder.
+ * The one list of subgraphs. Composition, the launcher, the gateway's routing and roles, docker-compose.yml
+ * (generated from it), the development keys and the tests all read it; `npm run new-agency` adds an entry
+ * together with the agency's folder.
  *
  * `city` is the city's own reference subgraph (Diskominfo, the Satu Data office): the 46 kelurahan, the
  * scorecard and resident roots. It sits apart from the six agencies so that one agency being down never
@@ -13,9 +14,9 @@ export interface SubgraphEntry {
   port: number;
   /** Folder relative to the project root. */
   dir: string;
-  /** The Smart City pillar it reports on, if any. */
-  pillar?: 'governance' | 'living' | 'environment' | 'society' | 'economy' | 'branding';
-  /** Who runs it. */
+  /** The scorecard field it fills (its Smart City pillar), if any; a test holds it to the agency's definePillar. */
+  pillar?: string;
+  /** Who runs it and which program: how reports and the dashboard name the pillar's source. */
   agency: string;
 }
 

@@ -13,17 +13,13 @@ import { SUBGRAPHS } from '../../subgraphs/registry';
  * on port 0, talking HTTP. `query` goes through the gateway as a caller with the given role (an API key is
  * configured per role). Tests call `stop()` in afterAll; `stopSubgraph` takes one agency down mid-test.
  */
-export const TEST_API_KEYS: Record<Exclude<Role, 'public'>, string> = {
-  dashboard: 'test-key-dashboard-000',
-  caseworker: 'test-key-caseworker-00',
-  auditor: 'test-key-auditor-00000',
-  'agency:tax': 'test-key-agency-tax-00',
-  'agency:health': 'test-key-agency-health',
-  'agency:environment': 'test-key-agency-environment',
-  'agency:education': 'test-key-agency-education',
-  'agency:economy': 'test-key-agency-economy',
-  'agency:branding': 'test-key-agency-branding',
-};
+/** One test API key per role of the city: the cross-agency roles and one per registered subgraph. */
+export const TEST_API_KEYS = Object.fromEntries(
+  (['dashboard', 'caseworker', 'auditor', ...SUBGRAPHS.map((entry) => `agency:${entry.name}`)] as const).map((role) => [
+    role,
+    `test-key-${role.replace(':', '-')}`.padEnd(22, '0'),
+  ]),
+) as Record<Exclude<Role, 'public'>, string>;
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef-xyz';
 
