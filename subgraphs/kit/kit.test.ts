@@ -6,7 +6,8 @@ import { createRandom } from './random';
 import { KECAMATAN, KELURAHAN, kelurahanByName, requireKelurahanCode } from './reference/kelurahan';
 import { NEIGHBOURHOODS, TOTAL_RT, TOTAL_RW } from './reference/neighbourhoods';
 import { requireNik, residentId, samplePopulation } from './residents';
-import { requireYear, yearRange } from './scorecard';
+import { yearRange } from './calendar';
+import { requireYear } from './validate';
 
 const SECRET = 'kit-test-secret-0123456789abcdef0123';
 

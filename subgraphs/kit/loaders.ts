@@ -48,29 +48,3 @@ export function compositeKey(...parts: (string | number)[]): string {
 export function splitKey(key: string): string[] {
   return key.split('|');
 }
-
-/**
- * Kelurahan-year figures (a scorecard pillar, a yearly summary) keyed by `compositeKey(code, year)`. The
- * keys of one batch are grouped by year and each year is ONE call of `figuresFor(year, codes)`, which
- * answers every kelurahan of that year with one set of aggregations; a kelurahan it does not mention gets
- * `none()`. So 46 kelurahan cost the same few database commands as one.
- */
-export function figuresByKelurahanYear<T>(
-  figuresFor: (year: number, codes: string[]) => Promise<Map<string, T>>,
-  none: () => T,
-): DataLoader<string, T> {
-  return new DataLoader(async (keys) => {
-    const codesByYear = new Map<number, string[]>();
-    for (const key of keys) {
-      const [code, year] = splitKey(key);
-      codesByYear.set(Number(year), [...(codesByYear.get(Number(year)) ?? []), code]);
-    }
-    const byYear = new Map(
-      await Promise.all([...codesByYear].map(async ([year, codes]) => [year, await figuresFor(year, codes)] as const)),
-    );
-    return keys.map((key) => {
-      const [code, year] = splitKey(key);
-      return byYear.get(Number(year))?.get(code) ?? none();
-    });
-  });
-}
