@@ -1,6 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { IDENTITY_HEADER, signIdentity, type Identity, type ResidentGrant } from '../platform/identity';
+import { createLogger, type Logger } from '../platform/logging';
+import type { FetchErrorKind, GatewayMetrics } from '../platform/metrics';
+import { currentRequest, REQUEST_ID_HEADER } from '../platform/requestContext';
+import { inClientSpan, outgoingTraceHeaders } from '../platform/tracing';
 import { CircuitOpen, SubgraphFault, SubgraphTimeout, type SubgraphGuard } from './guard';
 import type { SubgraphAnswer, SubgraphClient } from './subgraphClient';
 
@@ -21,7 +26,9 @@ export interface DataSourceOptions {
   client?: SubgraphClient;
   /** Timeout, circuit breaker and retry budget of this subgraph (with the client). */
   guard?: SubgraphGuard;
-  log?: (line: string) => void;
+  logger?: Logger;
+  /** Where fetch durations, failures and shared fetches are counted. */
+  metrics?: GatewayMetrics;
 }
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -35,9 +42,13 @@ type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
  * A subgraph that cannot be reached costs only its own fields: they come back null with an error that
  * names the subgraph, so a dashboard can say which agency is missing. The network detail (internal
  * addresses) goes to the gateway's log, not to the caller.
+ *
+ * Each fetch is timed and its failures counted by kind (metrics), runs in a client span, and carries the
+ * caller's request id and trace context (`x-request-id`, `traceparent`) so the subgraph's log lines and
+ * spans join the gateway's. Neither header is signed: the identity signature covers the body only.
  */
 export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
-  private readonly log: (line: string) => void;
+  private readonly logger: Logger;
   /** Apollo's own data source with its default fetcher, used only when no client is given. */
   private readonly apolloDefault?: RemoteGraphQLDataSource<GatewayContext>;
 
@@ -46,7 +57,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly url: string,
     private readonly options: DataSourceOptions,
   ) {
-    this.log = options.log ?? (() => {});
+    this.logger = options.logger ?? createLogger({ name: 'gateway' });
     if (!options.client) this.apolloDefault = this.apolloDataSource();
   }
 
@@ -55,7 +66,27 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   async process(options: ProcessOptions): Promise<GatewayGraphQLResponse> {
-    if (this.apolloDefault) return this.apolloDefault.process(options);
+    const attributes = { 'kediri.subgraph': this.serviceName, 'http.request.method': 'POST', 'url.full': this.url };
+    const started = performance.now();
+    let failure: FetchErrorKind | undefined;
+    try {
+      const response = await inClientSpan(`POST ${this.serviceName}`, attributes, (traceHeaders) =>
+        this.apolloDefault ? this.apolloDefault.process(options) : this.fetch(options, traceHeaders),
+      );
+      if (response.errors?.some((error) => error.extensions?.code !== 'SUPPRESSED_SMALL_COUNT')) failure = 'graphql_error';
+      return response;
+    } catch (error) {
+      failure = failureKind(error);
+      throw error;
+    } finally {
+      // A fetch the open circuit refused sent nothing: timing it would only drag the latency down.
+      if (failure !== 'circuit_open') this.options.metrics?.fetched(this.serviceName, (performance.now() - started) / 1000);
+      if (failure) this.options.metrics?.fetchFailed(this.serviceName, failure);
+    }
+  }
+
+  /** Our keep-alive client's fetch: signed, guarded, shared with identical fetches in flight. */
+  private async fetch(options: ProcessOptions, traceHeaders: Record<string, string>): Promise<GatewayGraphQLResponse> {
     const context = options.context as Partial<GatewayContext> | undefined;
     const { query, variables, operationName, extensions } = options.request;
     const body = JSON.stringify({ query, variables, operationName, extensions });
@@ -66,8 +97,10 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     const shareKey = isQuery ? `${this.serviceName}\n${identity.role}\n${identity.subject}\n${JSON.stringify(context?.grant ?? null)}\n${body}` : undefined;
 
     const client = this.options.client!;
+    const headers = { 'content-type': 'application/json', [IDENTITY_HEADER]: header, ...traceHeaders, ...requestIdHeader() };
+    const onShared = () => this.options.metrics?.fetchShared(this.serviceName);
     const send = async (signal?: AbortSignal) => {
-      const answer = await client.post(this.url, body, { 'content-type': 'application/json', [IDENTITY_HEADER]: header }, shareKey, signal);
+      const answer = await client.post(this.url, body, headers, { shareKey, signal, onShared });
       // A subgraph failing (5xx) counts against its circuit like a lost connection.
       if (answer.status >= 500) throw new SubgraphFault(answer);
       return answer;
@@ -94,7 +127,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   /** A call that got no answer: too slow, circuit open, or no connection. */
   private failed(error: Error): GraphQLError {
     if (error instanceof SubgraphTimeout) {
-      this.log(`subgraph ${this.serviceName} did not answer within ${error.timeoutMs} ms`);
+      this.logger.warn({ subgraph: this.serviceName, timeoutMs: error.timeoutMs }, `subgraph ${this.serviceName} did not answer within ${error.timeoutMs} ms`);
       return new GraphQLError(
         `The ${this.serviceName} subgraph did not answer in time (${error.timeoutMs} ms), so its fields are null in this answer.`,
         { extensions: { code: 'SUBGRAPH_TIMEOUT', serviceName: this.serviceName, timeoutMs: error.timeoutMs } },
@@ -110,7 +143,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   private unavailable(error: Error): GraphQLError {
-    this.log(`subgraph ${this.serviceName} did not answer: ${error.message}`);
+    this.logger.warn({ subgraph: this.serviceName, reason: error.message }, `subgraph ${this.serviceName} did not answer: ${error.message}`);
     return new GraphQLError(`The ${this.serviceName} subgraph is unavailable, so its fields are null in this answer.`, {
       extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.serviceName },
     });
@@ -126,6 +159,8 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
       override willSendRequest({ request, context }: ProcessOptions) {
         // The claims travel to the fetcher in a header it removes before sending.
         request.http?.headers.set('x-kediri-claims', JSON.stringify({ identity: self.identityOf(context), grant: context?.grant }));
+        // Called inside the fetch's client span, so these headers continue it.
+        for (const [name, value] of Object.entries({ ...outgoingTraceHeaders(), ...requestIdHeader() })) request.http?.headers.set(name, value);
       }
       override didEncounterError(error: Error, _request: unknown, response?: { ok: boolean }): void {
         if (error instanceof GraphQLError && response) {
@@ -152,4 +187,18 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     };
     return source;
   }
+}
+
+/** The caller's request id, sent on so the subgraph's log lines carry it. */
+function requestIdHeader(): Record<string, string> {
+  const request = currentRequest();
+  return request ? { [REQUEST_ID_HEADER]: request.requestId } : {};
+}
+
+/** How a fetch failed, from the error process() throws. */
+function failureKind(error: unknown): FetchErrorKind {
+  const extensions = error instanceof GraphQLError ? error.extensions : {};
+  if (extensions.code === 'SUBGRAPH_TIMEOUT') return 'timeout';
+  if (extensions.code === 'SUBGRAPH_UNAVAILABLE') return extensions.circuit === 'open' ? 'circuit_open' : 'unavailable';
+  return error instanceof GraphQLError ? 'graphql_error' : 'unavailable';
 }

@@ -81,6 +81,13 @@ export class SubgraphGuard {
     );
   }
 
+  /** Calls `listener` each time the circuit changes state: for the metrics and a log line when a subgraph is cut off. */
+  onStateChange(listener: (state: CircuitState) => void): void {
+    this.breaker.on('open', () => listener('open'));
+    this.breaker.on('halfOpen', () => listener('half-open'));
+    this.breaker.on('close', () => listener('closed'));
+  }
+
   get state(): CircuitState {
     if (this.breaker.opened) return 'open';
     return this.breaker.halfOpen ? 'half-open' : 'closed';

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
@@ -13,13 +15,17 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from '../platform/http';
+import { protectSecrets, readLogSettings, resolveLogger, type Logger } from '../platform/logging';
+import { GatewayMetrics, operationNameOf, readMetricsSettings, serveMetrics, type MetricsSettings, type ObservedRequest } from '../platform/metrics';
+import { currentRequest } from '../platform/requestContext';
+import { annotateSpan } from '../platform/tracing';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { cityAuditor, plannedServices, residentAuditPlugin, type Auditor, type AuditState } from './audit';
 import { AuthenticationError, authenticate } from './authenticate';
 import type { GatewayConfig } from './config';
 import { applyCors } from './cors';
 import { SignedDataSource, type GatewayContext } from './datasource';
-import { operationLimitsPlugin } from './limits';
+import { costClass, operationLimitsPlugin } from './limits';
 import { pageFor } from './pages';
 import { operationRulesPlugin } from './operationRules';
 import { PersistedOperations } from './persistedOperations';
@@ -37,7 +43,14 @@ import { DataVersions } from './versions';
  * call without a port; `startGateway` also listens.
  */
 export interface GatewayOptions {
+  /** Where the gateway logs; by default standard output, as LOG_FORMAT and LOG_LEVEL say. */
+  logger?: Logger;
+  /** The older way to receive log lines (JSON, one per call; tests pass `() => {}`); `logger` wins. */
   log?: (line: string) => void;
+  /** Who may read /metrics and how many operation names become labels; by default as METRICS_* say (platform/metrics.ts). */
+  metricsSettings?: MetricsSettings;
+  /** One log line per request; by default as ACCESS_LOG says. */
+  accessLog?: boolean;
   /** Extra Apollo Server plugins. */
   plugins?: ApolloServerPlugin<GatewayContext>[];
   /** Where resident reads are recorded; by default the city subgraph's audit log. */
@@ -56,6 +69,8 @@ export interface BuiltGateway {
   subgraphUrls: Record<string, string>;
   cache: ResponseCache;
   client?: SubgraphClient;
+  metrics: GatewayMetrics;
+  logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -80,7 +95,10 @@ function requestStatePlugin(): ApolloServerPlugin<RequestState> {
 }
 
 export async function buildGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<BuiltGateway> {
-  const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
+  const logger = resolveLogger('gateway', options);
+  // Whatever a log line quotes, the callers' keys and the shared secrets never appear in it.
+  protectSecrets([...config.apiKeys.keys(), config.identitySecret, config.jwtSecret]);
+  const metricsSettings = options.metricsSettings ?? readMetricsSettings(process.env);
   const subgraphUrls: Record<string, string> = {};
   let supergraphLoaded = false;
   const auditor = options.auditor ?? cityAuditor(() => subgraphUrls.city, config.identitySecret);
@@ -93,12 +111,18 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
   const guards = new Map<string, SubgraphGuard>();
   const versions = new DataVersions(() => subgraphUrls, config.dataVersionPollMs);
   const cache = new ResponseCache({ ttlMs: config.responseCacheTtlMs, maxBytes: config.responseCacheMaxBytes }, versions);
+  const metrics = new GatewayMetrics({
+    knownOperations: persistedOperationNames(config.persistedOperationsPath),
+    maxOperationNames: metricsSettings.maxOperationNames,
+    circuits: () => [...guards].map(([name, guard]) => [name, guard.state]),
+    cache: () => cache.stats(),
+  });
 
   // @apollo/gateway reports usage to Apollo and probes cloud metadata servers unless told not to; a city
   // gateway on an intranet sends nothing outside, so it is told not to unless an operator says otherwise.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraphFromFile(config.supergraphPath, log, () => {
+    supergraphSdl: supergraphFromFile(config.supergraphPath, (line) => logger.info(line), () => {
       supergraphLoaded = true;
     }),
     buildService({ name, url }) {
@@ -106,14 +130,25 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       if (!target) throw new Error(`The supergraph gives no URL for subgraph "${name}"; set SUBGRAPH_URL_${name.toUpperCase()}.`);
       subgraphUrls[name] = target;
       const guard = new SubgraphGuard(name, { timeoutMs: config.subgraphTimeouts[name] ?? config.subgraphTimeoutMs, ...config.breaker });
+      guard.onStateChange((state) => {
+        if (state === 'open') {
+          metrics.circuitOpened(name);
+          logger.warn({ subgraph: name, circuit: state }, `circuit of subgraph ${name} opened after repeated failures: it is not asked for ${config.breaker.resetMs} ms`);
+        } else if (state === 'closed') {
+          logger.info({ subgraph: name, circuit: state }, `circuit of subgraph ${name} closed: it answers again`);
+        }
+      });
       guards.set(name, guard);
-      return new SignedDataSource(name, target, { identitySecret: config.identitySecret, client, guard: client ? guard : undefined, log });
+      return new SignedDataSource(name, target, { identitySecret: config.identitySecret, client, guard: client ? guard : undefined, logger, metrics });
     },
     // The cache, the versions and the audit need to know which subgraphs an operation asked; the plan says it.
     experimental_didResolveQueryPlan({ queryPlan, requestContext }) {
       (requestContext.context as RequestState).plannedServices = plannedServices(queryPlan);
     },
-    logger: { debug: () => {}, info: () => {}, warn: (m) => log(`warn: ${m}`), error: (m) => log(`error: ${m}`) },
+    logger: { debug: () => {}, info: () => {}, warn: (message) => logger.warn(String(message)), error: (message) => logger.error(String(message)) },
+    // Spans of @apollo/gateway (gateway.request, .plan, .fetch, ...) when a tracer provider is registered; the
+    // document and error messages stay out of them, as they may quote personal data.
+    telemetry: { includeDocument: false, recordExceptions: false },
   });
 
   const apollo = new ApolloServer<RequestState>({
@@ -122,7 +157,7 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       requestStatePlugin(),
       operationRulesPlugin(config.introspectionRoles),
       operationLimitsPlugin(config.limits),
-      residentAuditPlugin(auditor, log),
+      residentAuditPlugin(auditor, (line) => logger.warn(line)),
       // The explorer is served from the gateway's own files, never from a CDN (see explorer.ts).
       ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),
@@ -146,7 +181,8 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     return forwarded || request.remoteAddress;
   }
 
-  async function graphql(request: HttpRequest): Promise<HttpResponse> {
+  /** Answers one /graphql request, noting in `observed` what the metrics count it by. */
+  async function graphql(request: HttpRequest, observed: ObservedRequest): Promise<HttpResponse> {
     let identity;
     try {
       identity = await authenticate(request.headers, config);
@@ -154,6 +190,7 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       if (!(error instanceof AuthenticationError)) throw error;
       return graphQLError(401, error.message, 'UNAUTHENTICATED');
     }
+    observed.roleClass = costClass(identity.role);
     const budget = await rateLimits.take(identity, clientAddress(request));
     if (!budget.allowed) {
       const response = graphQLError(429, `Too many requests: at most ${budget.limit} a minute for this client; try again in ${budget.retryAfterSeconds} s.`, 'RATE_LIMITED');
@@ -161,10 +198,16 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       return response;
     }
     const raw = request.method === 'POST' ? parseJsonBody(request) : searchParams(request.search);
+    if (raw && typeof raw === 'object') observed.operationName = operationNameOf(raw as Record<string, unknown>);
     const body = persisted.resolve((raw ?? {}) as Record<string, unknown>, identity.role);
+    observed.operationName ??= operationNameOf(body);
     const role = cache.enabled ? cacheableRole(identity.role) : undefined;
     const key = role ? cache.key(role, body) : undefined;
     const cached = key ? cache.get(key) : undefined;
+    if (key) {
+      metrics.cacheLookup(role!, cached ? 'hit' : 'miss');
+      observed.cache = cached ? 'hit' : 'miss';
+    }
     if (cached) {
       return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...cacheHeaders(role!, 'hit') }, body: cached.body };
     }
@@ -174,13 +217,14 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     // A GET keeps its method (Apollo runs no mutation over GET), with the persisted operation's text put in its query string.
     const forApollo: HttpRequest = request.method === 'GET' ? { ...request, search: toSearch(body) } : request;
     const response = await executeGraphQL(apollo, forApollo, async () => state, request.method === 'GET' ? undefined : body);
+    observed.partial = state.hadUncacheableErrors;
     if (state.operationType === 'mutation') {
       // The agencies a mutation wrote to are asked their new version before the caller hears back, so the
       // caller's next read through this gateway never gets an answer from before its own write.
       await Promise.all([...(state.plannedServices ?? [])].map((name) => versions.refresh(name)));
     }
     if (Buffer.byteLength(response.body) > config.maxResponseBytes) {
-      log(`answer of ${Buffer.byteLength(response.body)} bytes refused (MAX_RESPONSE_BYTES ${config.maxResponseBytes})`);
+      logger.warn({ bytes: Buffer.byteLength(response.body), limit: config.maxResponseBytes }, `answer of ${Buffer.byteLength(response.body)} bytes refused (MAX_RESPONSE_BYTES ${config.maxResponseBytes})`);
       return graphQLError(400, `The answer is larger than ${config.maxResponseBytes} bytes; ask for smaller pages or fewer fields.`, 'RESPONSE_TOO_LARGE');
     }
     const keep = key && response.status === 200 && state.operationType === 'query' && state.hadUncacheableErrors === false;
@@ -208,18 +252,37 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
         const readiness = await checkReadiness(supergraphLoaded, subgraphUrls, circuits);
         response = json(readiness.ready ? 200 : 503, readiness);
       } else if (request.path === '/graphql') {
-        response = await graphql(request);
+        response = await observedGraphql(request);
+      } else if (request.path === '/metrics') {
+        response = await serveMetrics(request, metrics.registry, metricsSettings.access);
       } else if (pageFor(request.path, config)) {
         response = await pageFor(request.path, config)!.handle(request, config);
       } else {
-        response = graphQLError(404, `No route ${request.path}: the gateway serves /graphql, /health and /ready.`, 'NOT_FOUND');
+        response = graphQLError(404, `No route ${request.path}: the gateway serves /graphql, /health, /ready and /metrics.`, 'NOT_FOUND');
       }
     } catch (error) {
-      response = failureResponse(error, log);
+      response = failureResponse(error, logger);
     }
     Object.assign(response.headers, cors.headers);
     return response;
   };
+
+  /** A /graphql request, counted in the metrics and described to its span and access log line once answered. */
+  async function observedGraphql(request: HttpRequest): Promise<HttpResponse> {
+    const observed: ObservedRequest = { roleClass: 'public' };
+    const started = performance.now();
+    let response: HttpResponse;
+    try {
+      response = await graphql(request, observed);
+    } catch (error) {
+      response = failureResponse(error, logger);
+    }
+    const operation = metrics.observeRequest(observed, response, (performance.now() - started) / 1000);
+    const notes = currentRequest()?.notes;
+    if (notes) Object.assign(notes, { operation, roleClass: observed.roleClass, ...(observed.cache ? { cache: observed.cache } : {}) });
+    annotateSpan({ 'graphql.operation.name': operation, 'kediri.role_class': observed.roleClass, ...(observed.cache ? { 'kediri.cache': observed.cache } : {}) });
+    return response;
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -227,6 +290,8 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     subgraphUrls,
     cache,
     client,
+    metrics,
+    logger,
     stop() {
       stopping ??= (async () => {
         versions.stop();
@@ -247,7 +312,12 @@ export interface RunningGateway extends BuiltGateway {
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const built = await buildGateway(config, options);
   try {
-    const listening = await listen(built.handle, { port: config.port, host: config.host, log: options.log });
+    const listening = await listen(built.handle, {
+      port: config.port,
+      host: config.host,
+      logger: built.logger,
+      accessLog: options.accessLog ?? readLogSettings().accessLog,
+    });
     return {
       ...built,
       url: `${listening.origin}/graphql`,
@@ -261,6 +331,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     await built.stop();
     throw error;
   }
+}
+
+/** The names of the persisted operations (always metric labels); none when the manifest is absent. */
+function persistedOperationNames(path: string): string[] {
+  if (!existsSync(path)) return [];
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as { operations?: { name?: unknown }[] };
+  return (manifest.operations ?? []).map((operation) => operation.name).filter((name): name is string => typeof name === 'string');
 }
 
 /** The operation of a GET request, from its query string. */

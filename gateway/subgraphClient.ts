@@ -25,6 +25,18 @@ export interface SubgraphClientOptions {
   maxResponseBytes: number;
 }
 
+export interface PostOptions {
+  /**
+   * Identifies the request for sharing with identical ones in flight; leave it out for anything that must
+   * run once per caller (mutations). Headers that differ per caller's request (traceparent, x-request-id)
+   * are not part of it: the shared answer travels with the first request's.
+   */
+  shareKey?: string;
+  signal?: AbortSignal;
+  /** Called when this request was not sent because an identical one was in flight. */
+  onShared?: () => void;
+}
+
 export interface SubgraphClientStats {
   sent: number;
   shared: number;
@@ -45,15 +57,14 @@ export class SubgraphClient {
     });
   }
 
-  /**
-   * Posts a body. `shareKey`, when given, identifies the request for sharing with identical ones in flight;
-   * leave it out for anything that must run once per caller (mutations).
-   */
-  post(url: string, body: string, headers: Record<string, string>, shareKey?: string, signal?: AbortSignal): Promise<SubgraphAnswer> {
+  /** Posts a body, or shares the answer of an identical request in flight (see PostOptions.shareKey). */
+  post(url: string, body: string, headers: Record<string, string>, options: PostOptions = {}): Promise<SubgraphAnswer> {
+    const { shareKey, signal } = options;
     if (!this.options.deduplicate || shareKey === undefined) return this.send(url, body, headers, signal);
     const running = this.inFlight.get(shareKey);
     if (running) {
       this.stats.shared += 1;
+      options.onShared?.();
       return running;
     }
     const sent = this.send(url, body, headers, signal).finally(() => this.inFlight.delete(shareKey));

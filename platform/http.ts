@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { resolveLogger, type Logger } from './logging';
+import { REQUEST_ID_HEADER, RequestContext, runInRequest } from './requestContext';
+import { inServerSpan } from './tracing';
 
 /**
  * The small HTTP layer shared by the gateway and every subgraph. A service is a plain function from an
@@ -8,6 +12,10 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
  * a socket. Apollo Server 5 ships no plain-Node integration besides its standalone server, which cannot host
  * the health routes beside /graphql, so `executeGraphQL` does the same few steps: check the body, hand the
  * request to Apollo, return its answer.
+ *
+ * `listen` is also where a request becomes observable: it opens the request context (the caller's valid
+ * `x-request-id` or a new one, returned in the answer's `x-request-id`), continues the caller's trace in a
+ * server span when tracing is on, and writes the access log line when asked to.
  */
 export interface HttpRequest {
   method: string;
@@ -88,9 +96,9 @@ export async function executeGraphQL<TContext extends BaseContext>(
 }
 
 /** Turns any failure of a handler into a clean HTTP answer: a request never crashes the process. */
-export function failureResponse(error: unknown, log: (line: string) => void): HttpResponse {
+export function failureResponse(error: unknown, logger: Logger): HttpResponse {
   if (error instanceof HttpError) return graphQLError(error.status, error.message, error.code);
-  log(`request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  logger.error({ err: error }, 'request failed');
   return graphQLError(500, 'Internal server error.', 'INTERNAL_SERVER_ERROR');
 }
 
@@ -100,7 +108,27 @@ export interface ListenOptions {
   maxBodyBytes?: number;
   /** How long stop() lets requests in flight finish before closing their connections. */
   drainMs?: number;
+  logger?: Logger;
+  /** The older way to receive log lines (JSON, one per call); `logger` wins when both are given. */
   log?: (line: string) => void;
+  /** One info line per request with its method, path, status, duration and what the service noted. */
+  accessLog?: boolean;
+}
+
+/**
+ * Probes and scrapes (health, readiness, data versions, metrics): asked every second or so, they would bury
+ * the requests worth reading, so they are neither traced nor written to the access log.
+ */
+const PROBE_PATHS = new Set(['/health', '/ready', '/version', '/metrics']);
+
+/** A path plain enough to name a span after; any other (a scanner's probe) leaves the span named by its method only. */
+const ROUTE_LIKE = /^\/[A-Za-z0-9/_.-]{0,63}$/;
+
+/** Runs the handler for one request, in a server span unless the route is a probe. */
+function handleTraced(handler: HttpHandler, request: HttpRequest): Promise<HttpResponse> {
+  if (PROBE_PATHS.has(request.path)) return handler(request);
+  const name = ROUTE_LIKE.test(request.path) ? `${request.method} ${request.path}` : request.method;
+  return inServerSpan(name, request.headers, { 'http.request.method': request.method, 'url.path': request.path }, () => handler(request), (response) => response.status);
 }
 
 export interface Listening {
@@ -137,9 +165,17 @@ function write(res: ServerResponse, response: HttpResponse): void {
   res.end(response.body);
 }
 
+/** The access log's line of one request (probes excepted), with what the service noted while answering. */
+function accessLine(logger: Logger, req: IncomingMessage, status: number, started: number, context: RequestContext): void {
+  const path = req.url?.split('?')[0] ?? '/';
+  if (PROBE_PATHS.has(path)) return;
+  const durationMs = Math.round((performance.now() - started) * 10) / 10;
+  logger.info({ method: req.method, path, status, durationMs, ...context.notes }, 'request');
+}
+
 /** Serves a handler on a port; resolves once it listens. */
 export async function listen(handler: HttpHandler, options: ListenOptions): Promise<Listening> {
-  const log = options.log ?? (() => {});
+  const logger = resolveLogger('http', options);
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const sockets = new Set<Socket>();
   let inFlight = 0;
@@ -147,20 +183,24 @@ export async function listen(handler: HttpHandler, options: ListenOptions): Prom
 
   const server = createServer((req, res) => {
     inFlight += 1;
-    (async () => {
+    const started = performance.now();
+    const context = RequestContext.fromHeaders(req.headers as Record<string, string | undefined>);
+    runInRequest(context, async () => {
       let response: HttpResponse;
       try {
-        response = await handler(toRequest(req, await readBody(req, limit)));
+        response = await handleTraced(handler, toRequest(req, await readBody(req, limit)));
       } catch (error) {
-        response = failureResponse(error, log);
+        response = failureResponse(error, logger);
         // A body refused half-read leaves the rest of it on the socket: close the connection after answering,
         // or the next request on it would be read from the middle of this one.
         if (error instanceof HttpError && error.status === 413) response.headers.connection = 'close';
       }
+      response.headers[REQUEST_ID_HEADER] = context.requestId;
       if (!res.headersSent) write(res, response);
-    })()
+      if (options.accessLog) accessLine(logger, req, response.status, started, context);
+    })
       .catch((error) => {
-        log(`could not answer a request: ${(error as Error).message}`);
+        logger.error({ err: error }, 'could not answer a request');
         res.destroy();
       })
       .finally(() => {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../embedded-mongo';
 import { readFlag, readInteger, readPort } from '../platform/config';
 import { loadDevelopmentEnv } from '../platform/env';
+import { createLogger, type Logger } from '../platform/logging';
 import { projectPath } from '../platform/paths';
 import { SUBGRAPHS } from '../subgraphs/registry';
 import { embeddedDataDir } from './storeForCommand';
@@ -14,6 +15,10 @@ import { embeddedDataDir } from './storeForCommand';
  * subgraph and the gateway as their own processes from the compiled bundles in dist/ (`npm run build`,
  * which `npm start` runs first), knows each is ready by asking its /health (the gateway's /ready), and
  * stops everything cleanly on Ctrl-C.
+ *
+ * Each child writes its own log lines (pino: readable lines in development, JSON with NODE_ENV=production or
+ * LOG_FORMAT=json), which the launcher passes through as they are; what a child writes to standard error
+ * (a crash before its logger exists) is prefixed with its name. The launcher logs through pino as well.
  */
 const READY_TIMEOUT_MS = 180_000;
 
@@ -25,6 +30,13 @@ interface Child {
 const children: Child[] = [];
 let store: EmbeddedMongo | undefined;
 let stopping = false;
+let logger: Logger | undefined;
+
+/** The launcher's logger, made once the development settings are loaded (LOG_FORMAT may come from .env). */
+function log(): Logger {
+  logger ??= createLogger({ name: 'launcher' });
+  return logger;
+}
 
 /** The compiled entry of a TypeScript entry point; run from source through tsx when dist/ is missing. */
 function command(entry: string): string[] {
@@ -35,10 +47,10 @@ function command(entry: string): string[] {
 function launch(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
   const child: Child = { name, process: spawn(process.execPath, command(entry), { env, stdio: ['ignore', 'pipe', 'pipe'] }) };
   children.push(child);
-  createInterface({ input: child.process.stdout! }).on('line', (line) => console.log(line));
-  createInterface({ input: child.process.stderr! }).on('line', (line) => console.error(`[${name}] ${line}`));
+  createInterface({ input: child.process.stdout! }).on('line', (line) => process.stdout.write(`${line}\n`));
+  createInterface({ input: child.process.stderr! }).on('line', (line) => process.stderr.write(`[${name}] ${line}\n`));
   child.process.once('exit', (code, signal) => {
-    if (!stopping) console.error(`[launcher] ${name} stopped (${signal ?? `exit code ${code}`}); the gateway serves the rest without it.`);
+    if (!stopping) log().error({ child: name, code, signal }, `${name} stopped (${signal ?? `exit code ${code}`}); the gateway serves the rest without it.`);
   });
   return child;
 }
@@ -80,6 +92,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   loadDevelopmentEnv();
   const env = process.env;
+  // The children write to a pipe, not to the terminal: tell them whether the terminal shows colours.
+  env.LOG_COLOR ??= String(Boolean(process.stdout.isTTY));
   const host = env.HOST || '127.0.0.1';
   let storeNote = '';
   if (!env.MONGODB_URI) {
@@ -90,7 +104,7 @@ async function main(): Promise<void> {
     // Sample data goes only into the embedded store, and only into an empty agency database there.
     env.SEED_IF_EMPTY ??= 'true';
     storeNote = dataDir ? `data in ${dataDir}` : 'in memory: data lasts until Ctrl-C';
-    console.log(`[launcher] embedded MongoDB-compatible store at ${store.uri} (${storeNote})`);
+    log().info(`embedded MongoDB-compatible store at ${store.uri} (${storeNote})`);
   }
 
   const gatewayPort = readPort(env, 'PORT', 4000);
@@ -103,7 +117,8 @@ async function main(): Promise<void> {
   await Promise.all(subgraphs.map(({ entry, child }) => waitUntilReady(child, `http://${host}:${entry.port}/health`)));
   const base = `http://${host}:${gatewayPort}`;
   await waitUntilReady(gateway, `${base}/ready`);
-  console.log(`
+  // The welcome is for the person who typed `npm start`, not for a log collector: plain text on the terminal.
+  process.stdout.write(`
 Kediri City Graph is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   gateway   ${base}/graphql   (health ${base}/health, readiness ${base}/ready)
 ${subgraphs.map(({ entry }) => `  ${entry.name.padEnd(11)} http://${host}:${entry.port}/graphql`).join('\n')}${store ? `\n  store     ${store.uri} (${storeNote})` : ''}
@@ -112,18 +127,19 @@ A first query (no credentials needed):
   curl -s ${base}/graphql -H 'content-type: application/json' \\
     -d '{"query":"{ kelurahan(code: \\"35.71.01.1005\\") { code name kecamatan { code name } } }"}'
 
-Development API keys are in .env.example. Ctrl-C stops everything.`);
+Development API keys are in .env.example. Ctrl-C stops everything.
+`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    console.log(`\n[launcher] ${signal}: stopping the gateway, the subgraphs and the store`);
+    log().info(`${signal}: stopping the gateway, the subgraphs and the store`);
     stopAll().then(() => process.exit(0));
   });
 }
 
 main().catch(async (error: unknown) => {
-  console.error(`[launcher] ${error instanceof Error ? error.message : String(error)}`);
+  log().error(error instanceof Error ? error.message : String(error));
   await stopAll();
   process.exit(1);
 });

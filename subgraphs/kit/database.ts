@@ -1,4 +1,6 @@
+import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import mongoose, { type Connection } from 'mongoose';
+import { CommandSpans } from '../../platform/tracing';
 
 /**
  * Where agency data lives: a real MongoDB when MONGODB_URI is set (a replica set, for transactions),
@@ -7,6 +9,9 @@ import mongoose, { type Connection } from 'mongoose';
  *
  * Inside `connection.transaction(...)`, mongoose hands the transaction's session to every operation by
  * itself, so a write unit cannot forget to pass it and write outside its transaction by mistake.
+ *
+ * Every connection has the driver's command monitoring on, so each command is counted and timed by name
+ * and, inside a traced request, becomes a span (see `monitorCommands`).
  */
 mongoose.set('transactionAsyncLocalStorage', true);
 
@@ -24,6 +29,8 @@ export async function connectAgencyDatabase(agency: string, uri: string, options
     dbName: databaseName(agency),
     // Fail an unreachable database within seconds instead of hanging a request.
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+    // The driver reports each command it sends (name, database, duration): the metrics and spans of monitorCommands.
+    monitorCommands: true,
   });
   try {
     await connection.asPromise();
@@ -60,6 +67,38 @@ export async function connectWithRetry(agency: string, uri: string, options: Ret
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+/** Told each database command's outcome, by command name (find, aggregate, insert, ...). */
+export interface CommandObserver {
+  databaseCommand(commandName: string, outcome: 'ok' | 'failed', milliseconds: number): void;
+}
+
+/**
+ * Follows the commands a connection sends (it must have been opened with `monitorCommands`, as
+ * connectAgencyDatabase does): each is reported to `observer` and, when it runs inside a traced request,
+ * recorded as a span under that request's. Returns the function that stops following.
+ */
+export function monitorCommands(connection: Connection, observer: CommandObserver): () => void {
+  const client = connection.getClient();
+  const spans = new CommandSpans();
+  const started = (event: CommandStartedEvent) => spans.started(event);
+  const succeeded = (event: CommandSucceededEvent) => {
+    observer.databaseCommand(event.commandName, 'ok', event.duration);
+    spans.ended(event);
+  };
+  const failed = (event: CommandFailedEvent) => {
+    observer.databaseCommand(event.commandName, 'failed', event.duration);
+    spans.ended(event, event.failure);
+  };
+  client.on('commandStarted', started);
+  client.on('commandSucceeded', succeeded);
+  client.on('commandFailed', failed);
+  return () => {
+    client.off('commandStarted', started);
+    client.off('commandSucceeded', succeeded);
+    client.off('commandFailed', failed);
+  };
 }
 
 /** A connection string without its password, for logs. */

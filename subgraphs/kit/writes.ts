@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { conflict } from '../../platform/errors';
+import type { WriteUnitOutcome } from '../../platform/metrics';
 import type { Pillar, TouchedPlaces } from './pillar';
 import { bumpDataVersion, type ReadModelModels } from './readModel';
 
@@ -26,6 +27,8 @@ export interface WriteUnitDeps<Models> {
   connection: Connection;
   models: Models & ReadModelModels;
   pillar?: Pillar<Models, any>;
+  /** Told each unit's outcome, and each time a unit's work runs again (the metrics count them). */
+  observe?: (outcome: WriteUnitOutcome) => void;
 }
 
 /**
@@ -44,15 +47,41 @@ export interface WriteUnitOptions {
   changesPublicData?: boolean;
 }
 
-/** Runs `work` as one all-or-nothing unit; write conflicts between concurrent units are retried by the driver. */
+/**
+ * Runs `work` as one all-or-nothing unit; write conflicts between concurrent units are retried by the driver.
+ * Every run of `work` after the first, whether the driver retried a conflict or a duplicate key sent the unit
+ * round again, is reported as "retried"; the unit ends "committed" or "failed".
+ */
 export async function runWriteUnit<Models, T>(
   deps: WriteUnitDeps<Models>,
   work: (unit: WriteUnit) => Promise<T>,
   options: WriteUnitOptions = {},
 ): Promise<T> {
+  let runs = 0;
+  try {
+    const result = await runUnitAttempts(deps, work, options, () => {
+      runs += 1;
+      if (runs > 1) deps.observe?.('retried');
+    });
+    deps.observe?.('committed');
+    return result;
+  } catch (error) {
+    deps.observe?.('failed');
+    throw error;
+  }
+}
+
+/** The runs of one unit: again, up to DUPLICATE_KEY_ATTEMPTS times, while a unique index refuses one of its writes. */
+async function runUnitAttempts<Models, T>(
+  deps: WriteUnitDeps<Models>,
+  work: (unit: WriteUnit) => Promise<T>,
+  options: WriteUnitOptions,
+  onRun: () => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await deps.connection.transaction(async () => {
+        onRun();
         const touched: TouchedPlaces = new Map();
         const result = await work({
           figuresChanged(kelurahanCode, years) {
