@@ -1,6 +1,5 @@
 import type { FilterQuery } from 'mongoose';
-import { definePillar, rate, type Places } from '../kit/pillar';
-import { CITY } from '../kit/readModel';
+import { definePillar, figuresByPlace, rate, type Places } from '../kit/pillar';
 import type { BrandingModels } from './models';
 import { APPROVED_STATUSES } from './rules';
 
@@ -54,13 +53,7 @@ export async function aggregateBranding(models: BrandingModels, year: number, pl
     { $group: { _id: group, realized: { $sum: '$amountSpent' } } },
   ]);
 
-  const figures = new Map<string, BrandingFigures>();
-  const at = (id: string | null) => {
-    const key = id ?? CITY;
-    let entry = figures.get(key);
-    if (!entry) figures.set(key, (entry = noBrandingFigures()));
-    return entry;
-  };
+  const { at: at, figures: figures } = figuresByPlace(noBrandingFigures);
   for (const row of budgets) Object.assign(at(row._id), { prodamasBudget: row.ceiling, rtBudgets: row.count });
   for (const row of proposals) Object.assign(at(row._id), { prodamasProposals: row.count, approvedAmount: row.approved });
   for (const row of realizations) at(row._id).realizedAmount = row.realized;

@@ -10,6 +10,7 @@ import type { ProdamasRoleDoc, ProposalDoc, RealizationDoc, RtBudgetDoc } from '
 import { approveProposal, disburseProposal, rejectProposal, reportProposal, submitProposal } from './mutations/proposals';
 import { prodamas } from './pillar';
 import { PRODAMAS_FIELDS, PROPOSAL_STATUSES, approvalRoom, fieldCap, fieldCapShare, rtCount, sumApproved } from './rules';
+import { isoOrNull as iso } from '../kit/output';
 
 /**
  * The branding subgraph's resolvers: thin. They check access and arguments, then hand over to the loaders,
@@ -17,8 +18,6 @@ import { PRODAMAS_FIELDS, PROPOSAL_STATUSES, approvalRoom, fieldCap, fieldCapSha
  * role is personal data, read only by Bappeda and caseworkers. The scorecard's branding pillar is the
  * kit's (see pillar.ts); `Kelurahan.prodamas` shows the same figures.
  */
-
-const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
 
 /** One helper for `Query.prodamasProposal` and the entity reference: by id, through the per-request loader. */
 function proposalById(id: unknown, context: BrandingContext): Promise<ProposalDoc | null> {

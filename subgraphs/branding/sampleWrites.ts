@@ -1,6 +1,6 @@
 import { addDays, isoDay, kediriDay, todayInKediri } from '../kit/calendar';
 import type { Random } from '../kit/random';
-import { pickRecord, type RandomWrite } from '../kit/testing';
+import { accepted, pickRecord, type RandomWrite } from '../kit/testing';
 import type { BrandingModels, ProposalDoc, RtBudgetDoc } from './models';
 import {
   APPROVED_STATUSES,
@@ -40,10 +40,6 @@ async function approvedOn(models: BrandingModels, budget: RtBudgetDoc) {
 }
 
 export const randomWrites: RandomWrite<BrandingModels> = async (random, { query, models }) => {
-  const ensure = (result: { errors?: { message: string }[] }, what: string) => {
-    if (result.errors) throw new Error(`${what} was refused: ${result.errors[0].message}`);
-    return what;
-  };
   const choice = random.int(0, 4);
   const index = random.int(0, 1_000_000);
 
@@ -55,14 +51,14 @@ export const randomWrites: RandomWrite<BrandingModels> = async (random, { query,
       const budget = (await models.RtBudget.findById(proposal.budgetId).lean<RtBudgetDoc>())!;
       const room = approvalRoom(proposal.field as ProdamasField, proposal.year, budget.ceiling, await approvedOn(models, budget));
       if (proposal.amount > room.remaining) continue;
-      return ensure(await query(APPROVE, { id: String(proposal._id) }), `approved Rp${proposal.amount} of RT ${proposal.rt} in ${proposal.kelurahanCode} (${proposal.year})`);
+      return accepted(await query(APPROVE, { id: String(proposal._id) }), `approved Rp${proposal.amount} of RT ${proposal.rt} in ${proposal.kelurahanCode} (${proposal.year})`);
     }
   }
   if (choice === 2) {
     const proposal = await pickRecord<ProposalDoc>(models.Proposal, { status: 'proposed' }, index);
     if (proposal) {
       const reason = random.pick(['Not in the Muskel minutes', 'Duplicates an approved activity', 'Outside the Prodamas fields']);
-      return ensure(await query(REJECT, { id: String(proposal._id), reason }), `rejected a proposal of RT ${proposal.rt} in ${proposal.kelurahanCode} (${proposal.year})`);
+      return accepted(await query(REJECT, { id: String(proposal._id), reason }), `rejected a proposal of RT ${proposal.rt} in ${proposal.kelurahanCode} (${proposal.year})`);
     }
   }
   if (choice === 3) {
@@ -70,7 +66,7 @@ export const randomWrites: RandomWrite<BrandingModels> = async (random, { query,
     if (proposal) {
       const approvedDay = kediriDay(proposal.statusHistory[proposal.statusHistory.length - 1].at);
       const on = dayFrom(approvedDay, random);
-      return ensure(await query(DISBURSE, { id: String(proposal._id), on }), `disbursed a proposal of RT ${proposal.rt} in ${proposal.kelurahanCode} on ${on}`);
+      return accepted(await query(DISBURSE, { id: String(proposal._id), on }), `disbursed a proposal of RT ${proposal.rt} in ${proposal.kelurahanCode} on ${on}`);
     }
   }
   if (choice === 4) {
@@ -83,7 +79,7 @@ export const randomWrites: RandomWrite<BrandingModels> = async (random, { query,
         reportedAt: dayFrom(kediriDay(disbursed), random),
         evidenceRef: `LPJ/RANDOM/${random.int(1, 999_999)}`,
       };
-      return ensure(await query(REPORT, { input }), `reported the LPJ of RT ${proposal.rt} in ${proposal.kelurahanCode} (${proposal.year})`);
+      return accepted(await query(REPORT, { input }), `reported the LPJ of RT ${proposal.rt} in ${proposal.kelurahanCode} (${proposal.year})`);
     }
   }
 
@@ -104,5 +100,5 @@ export const randomWrites: RandomWrite<BrandingModels> = async (random, { query,
     implementingGroup: random.pick(IMPLEMENTING_GROUPS).toUpperCase(),
     idempotencyKey: `random-${Date.now().toString(36)}-${random.int(0, 2 ** 31)}`,
   };
-  return ensure(await query(SUBMIT, { input }), `submitted Rp${input.amount} of ${field} for RT ${budget.rt} in ${budget.kelurahanCode} (${budget.year})`);
+  return accepted(await query(SUBMIT, { input }), `submitted Rp${input.amount} of ${field} for RT ${budget.rt} in ${budget.kelurahanCode} (${budget.year})`);
 };

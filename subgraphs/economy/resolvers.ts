@@ -11,6 +11,7 @@ import { approveKurniaApplication, rejectKurniaApplication, submitKurniaApplicat
 import { disburseKurniaLoan, recordKurniaRepayment } from './mutations/loans';
 import { smartEconomy } from './pillar';
 import { APPLICATION_STATUSES, flatSchedule, MAX_PRINCIPAL, standingOn, type Instalment, type Standing } from './rules';
+import { isoOrNull as iso } from '../kit/output';
 
 /**
  * The economy subgraph's resolvers: thin. They check access and arguments, then hand over to the loaders,
@@ -48,8 +49,6 @@ function listFilter(args: { kelurahanCode?: string | null; year?: number | null 
   }
   return filter;
 }
-
-const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
 export const resolvers = {
   Query: {

@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import { addDays, kediriDay, isoDay, todayInKediri } from '../kit/calendar';
 import type { Random } from '../kit/random';
 import { ageOn, samplePopulation } from '../kit/residents';
-import type { RandomWrite, WriteTarget } from '../kit/testing';
+import { accepted, type RandomWrite, type WriteTarget } from '../kit/testing';
 import type { ApplicationDoc, EconomyModels, LoanDoc } from './models';
 import { BUSINESS_SECTORS, ineligibleAge, LICENCE_THRESHOLD, TIER_CEILINGS, type KurniaTier } from './rules';
 
@@ -50,9 +50,7 @@ async function chooseOne<T>(random: Random, model: Model<any>, filter: object): 
 }
 
 async function send(target: Target, query: string, variables: Record<string, unknown>, label: string): Promise<string> {
-  const result = await target.query(query, variables);
-  if (result.errors) throw new Error(`${label} was refused: ${result.errors[0].message}`);
-  return label;
+  return accepted(await target.query(query, variables), label);
 }
 
 function amountFor(random: Random, tier: KurniaTier): number {

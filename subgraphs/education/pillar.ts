@@ -1,6 +1,5 @@
 import { yearRange } from '../kit/calendar';
-import { definePillar, type Places } from '../kit/pillar';
-import { CITY } from '../kit/readModel';
+import { definePillar, figuresByPlace, type Places } from '../kit/pillar';
 import type { EducationModels } from './models';
 
 /**
@@ -80,13 +79,7 @@ export async function societyFigures(models: EducationModels, year: number, plac
     { $project: { enrolments: 1, participants: { $size: '$participantIds' } } },
   ]);
 
-  const figures = new Map<string, SocietyFigures>();
-  const entry = (key: string | null) => {
-    const name = key ?? CITY;
-    let found = figures.get(name);
-    if (!found) figures.set(name, (found = noSocietyFigures()));
-    return found;
-  };
+  const { at: entry, figures: figures } = figuresByPlace(noSocietyFigures);
   for (const row of spots) Object.assign(entry(row._id), { emasSpots: row.existing, activeEmasSpots: row.active });
   for (const row of classes) Object.assign(entry(row._id), { classes: row.classes, tutors: row.tutors });
   for (const row of enrolments) Object.assign(entry(row._id), { enrolments: row.enrolments, participants: row.participants });

@@ -11,6 +11,7 @@ import { recordAttendance, type AttendanceResult } from './mutations/attendance'
 import { createEmasClass } from './mutations/classes';
 import { enrolParticipant } from './mutations/enrolment';
 import { AGE_BANDS, ageBand, HOST_TYPES, LEVELS, SPOT_STATUSES, WEEKDAYS } from './rules';
+import { enumOf, idOf as id } from '../kit/output';
 
 /**
  * The education subgraph's resolvers: thin. They check access and arguments, then hand over to the loaders
@@ -18,14 +19,7 @@ import { AGE_BANDS, ageBand, HOST_TYPES, LEVELS, SPOT_STATUSES, WEEKDAYS } from 
  * attendance are personal data (often a child's) that only the agency reads. The scorecard's `society`
  * figures are the kit's, from the read model (see pillar.ts).
  */
-type WithId = { _id: unknown };
 
-/** GraphQL enum values are the stored values in capitals. */
-function enumOf(values: readonly string[]): Record<string, string> {
-  return Object.fromEntries(values.map((value) => [value.toUpperCase(), value]));
-}
-
-const id = (doc: WithId) => String(doc._id);
 
 /** Personal data of participants and tutors is the agency's alone. */
 function requireAgency(context: EducationContext, what: string): void {

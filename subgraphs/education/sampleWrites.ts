@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isoDay, kediriDay, todayInKediri, yearDays } from '../kit/calendar';
 import type { Random } from '../kit/random';
 import { samplePopulation } from '../kit/residents';
-import type { GraphQLResult, RandomWrite, WriteTarget } from '../kit/testing';
+import { accepted, type RandomWrite, type WriteTarget } from '../kit/testing';
 import type { ClassDoc, EducationModels, EnrolmentDoc, SpotDoc } from './models';
 import { isEligibleForLevel, LEVELS, meetingDays, sessionDates, statusOn, type Level } from './rules';
 
@@ -19,11 +19,6 @@ const ENROL = 'mutation($input: EnrolParticipantInput!) { enrolParticipant(input
 const ATTEND = 'mutation($input: RecordAttendanceInput!) { recordAttendance(input: $input) { recorded } }';
 
 type Target = WriteTarget<EducationModels>;
-
-function ensure(result: GraphQLResult, what: string): string {
-  if (result.errors) throw new Error(`${what} was refused: ${result.errors[0].message}`);
-  return what;
-}
 
 /** The spots that take classes and enrolments now, by id. */
 async function activeSpots(models: EducationModels): Promise<Map<string, SpotDoc>> {
@@ -50,7 +45,7 @@ async function planClass(random: Random, { query, models }: Target): Promise<str
   const tutorId = random.chance(0.8) ? String(random.pick(tutors)._id) : null;
   // A new request, so a new key: a key only repeats on a retry of the same request.
   const input = { spotId: String(spot._id), level: level.toUpperCase(), year, tutorId, idempotencyKey: `sample-class-${randomUUID()}` };
-  return ensure(await query(CREATE, { input }), `planned a ${level} class of ${year} at ${spot.code} in ${spot.kelurahanCode}`);
+  return accepted(await query(CREATE, { input }), `planned a ${level} class of ${year} at ${spot.code} in ${spot.kelurahanCode}`);
 }
 
 async function enrol(random: Random, target: Target): Promise<string> {
@@ -67,7 +62,7 @@ async function enrol(random: Random, target: Target): Promise<string> {
   const near = samplePopulation().filter((person) => person.kelurahanCode === klass.kelurahanCode && fits(person));
   const person = random.pick(near.length > 0 ? near : samplePopulation().filter(fits));
   const participant = { nik: person.nik, name: person.name, birthDate: isoDay(person.birthDate), kelurahanCode: person.kelurahanCode };
-  return ensure(
+  return accepted(
     await query(ENROL, { input: { classId: String(klass._id), participant } }),
     `enrolled a resident in the ${level} class of ${klass.year} in ${klass.kelurahanCode}`,
   );
@@ -99,7 +94,7 @@ async function attend(random: Random, target: Target): Promise<string> {
       .slice(0, random.int(0, 4));
     const participantIds = [enrolment, ...present].map((row) => String(row.participantId));
     const input = { classId: String(klass._id), sessionDate: isoDay(sessionDate), participantIds };
-    return ensure(await query(ATTEND, { input }), `recorded attendance of ${participantIds.length} at ${spot.code} on ${isoDay(sessionDate)}`);
+    return accepted(await query(ATTEND, { input }), `recorded attendance of ${participantIds.length} at ${spot.code} on ${isoDay(sessionDate)}`);
   }
   return enrol(random, target);
 }

@@ -1,6 +1,5 @@
 import { yearDays, yearRange } from '../kit/calendar';
-import { definePillar, type Places } from '../kit/pillar';
-import { CITY } from '../kit/readModel';
+import { definePillar, figuresByPlace, type Places } from '../kit/pillar';
 import type { EnvironmentModels } from './models';
 import { gramsFromKg, tonnesFromGrams } from './rules';
 
@@ -65,13 +64,7 @@ export async function environmentFigures(models: EnvironmentModels, year: number
     { $group: { _id: group, n: { $sum: 1 }, kg: { $sum: '$totalKg' }, value: { $sum: '$totalValue' } } },
   ]);
 
-  const byPlace = new Map<string, EnvironmentFigures>();
-  const entry = (key: string | null) => {
-    const place = key ?? CITY;
-    let figures = byPlace.get(place);
-    if (!figures) byPlace.set(place, (figures = noEnvironmentFigures()));
-    return figures;
-  };
+  const { at: entry, figures: byPlace } = figuresByPlace(noEnvironmentFigures);
   for (const row of banks) entry(row._id).wasteBanks = row.n;
   for (const row of active) entry(row._id).activeWasteBanks = row.n;
   for (const row of members) entry(row._id).members = row.n;

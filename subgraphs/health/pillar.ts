@@ -1,7 +1,6 @@
 import type { PipelineStage } from 'mongoose';
 import { yearRange } from '../kit/calendar';
-import { definePillar, type Places } from '../kit/pillar';
-import { CITY } from '../kit/readModel';
+import { definePillar, figuresByPlace, type Places } from '../kit/pillar';
 import type { HealthModels } from './models';
 import { median } from './rules';
 
@@ -61,13 +60,7 @@ export async function livingFigures(
   const responseRows = await models.Visit.aggregate<{ _id: string | null; hours: number[] }>(responseStages);
   const requestRows = await models.HomecareRequest.aggregate<{ _id: string | null; requests: number }>(requestStages);
 
-  const figures = new Map<string, LivingFigures>();
-  const at = (id: string | null) => {
-    const key = id ?? CITY;
-    let entry = figures.get(key);
-    if (!entry) figures.set(key, (entry = noLivingFigures()));
-    return entry;
-  };
+  const { at: at, figures: figures } = figuresByPlace(noLivingFigures);
   for (const row of visitRows) Object.assign(at(row._id), { homecarePatients: row.patients, homecareVisits: row.visits });
   for (const row of responseRows) at(row._id).medianResponseHours = median(row.hours);
   for (const row of requestRows) at(row._id).homecareRequests = row.requests;

@@ -10,6 +10,7 @@ import type { PatientRecord, ReferralRecord, RequestRecord, VisitRecord } from '
 import { receiveHomecareRequest, recordHomecareVisit } from './mutations';
 import { living } from './pillar';
 import { firstResponseHours, PRIORITIES, REQUEST_STATUSES } from './rules';
+import { idOf } from '../kit/output';
 
 /**
  * The health subgraph's resolvers: thin. Health data is specific personal data under the PDP law, so every
@@ -19,7 +20,6 @@ import { firstResponseHours, PRIORITIES, REQUEST_STATUSES } from './rules';
  */
 
 const iso = (date: Date) => date.toISOString();
-const idOf = (record: { _id: { toHexString(): string } }) => record._id.toHexString();
 
 /** One helper behind both `Query.homecareRequest` and `HomecareRequest.__resolveReference`. */
 function homecareRequestById(id: unknown, context: HealthContext): Promise<RequestRecord | null> {

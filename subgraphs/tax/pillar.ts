@@ -1,7 +1,6 @@
 import type { PipelineStage } from 'mongoose';
 import { yearRange } from '../kit/calendar';
-import { definePillar, rate, type Places } from '../kit/pillar';
-import { CITY } from '../kit/readModel';
+import { definePillar, figuresByPlace, rate, type Places } from '../kit/pillar';
 import type { TaxModels } from './models';
 
 /**
@@ -75,13 +74,7 @@ export async function tallyFigures(
   );
   const payments = await models.TaxPayment.aggregate<{ _id: string | null; taxRevenue: number }>(paymentStages);
 
-  const byGroup = new Map<string, TaxFigures>();
-  const entry = (key: string | null) => {
-    const name = key ?? CITY;
-    let figures = byGroup.get(name);
-    if (!figures) byGroup.set(name, (figures = noTaxFigures()));
-    return figures;
-  };
+  const { at: entry, figures: byGroup } = figuresByPlace(noTaxFigures);
   for (const row of reports) {
     Object.assign(entry(row._id), {
       reportsFiled: row.reportsFiled,

@@ -26,20 +26,13 @@ import {
   TAXPAYER_TYPES,
   type TaxRate,
 } from './rules';
+import { enumOf, idOf, isoOrNull as iso } from '../kit/output';
 
 /**
  * The tax subgraph's resolvers: thin. They check access and arguments, then hand over to the loaders,
  * the figures and the mutations. Taxpayer data is confidential under HKPD, so every way into a taxpayer,
  * object, report or payment starts with the owning-agency check; aggregates are public.
  */
-
-/** GraphQL enum names are upper case; the records keep the lower-case codes of the rules. */
-function enumOf(values: readonly string[]): Record<string, string> {
-  return Object.fromEntries(values.map((value) => [value.toUpperCase(), value]));
-}
-
-const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
-const idOf = (record: { _id: unknown }) => String(record._id);
 
 // One helper per entity, shared by the root query and by every field that reaches the same entity.
 
