@@ -50,6 +50,25 @@ function isConnectionFailure(error: unknown): boolean {
   return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code ?? '');
 }
 
+/** An abort, by a signal's timeout or its controller: what a fetch cut off by its time throws. */
+function isAbort(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/**
+ * Waits for `work`, but no longer than `signal` allows. A fetch normally stops on its own signal; one shared
+ * with an identical fetch in flight (see subgraphClient.ts) runs under the first caller's signal instead,
+ * and a later caller with less time left must not wait on it past its own time.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export class SubgraphGuard {
   private readonly breaker: CircuitBreaker<[(signal: AbortSignal) => Promise<unknown>, number], unknown>;
   private retryTokens: number;
@@ -63,9 +82,10 @@ export class SubgraphGuard {
       async (attempt: (signal: AbortSignal) => Promise<unknown>, timeoutMs: number) => {
         const signal = AbortSignal.timeout(timeoutMs);
         try {
-          return await attempt(signal);
+          return await untilAborted(attempt(signal), signal);
         } catch (error) {
-          if (signal.aborted) throw new SubgraphTimeout(timeoutMs);
+          // Our own time ran out, or the identical fetch in flight we shared ran out of its caller's.
+          if (signal.aborted || isAbort(error)) throw new SubgraphTimeout(timeoutMs);
           throw error;
         }
       },

@@ -4,8 +4,11 @@ import type { CircuitState } from './guard';
  * Readiness: the gateway is ready when its supergraph is loaded and every subgraph answers its health
  * check (which pings its database) with its circuit not open. /ready says, per subgraph, which are
  * up, slow (answering, but past the slow mark), down (no answer, or its database does not answer) or
- * open-circuited. Liveness (/health) only says the process is up and never waits on anything, so an
- * orchestrator restarts the gateway for its own faults and not for an agency's.
+ * open-circuited. An open circuit is said whatever the health check would say, and without asking it:
+ * it is what callers get now (that subgraph's fields null at once), and a frozen subgraph would hold /ready
+ * for the whole probe timeout only to say what the circuit already knows. Liveness (/health) only says the
+ * process is up and never waits on anything, so an orchestrator restarts the gateway for its own faults and
+ * not for an agency's.
  */
 export type SubgraphReadiness = 'up' | 'slow' | 'down' | 'open-circuit';
 
@@ -45,10 +48,10 @@ export async function checkReadiness(
   timeoutMs = 2_000,
 ): Promise<Readiness> {
   const entries = await Promise.all(
-    Object.entries(subgraphUrls).map(async ([name, url]): Promise<[string, SubgraphReadiness]> => {
-      const health = await probe(url, timeoutMs);
-      return [name, circuits[name] === 'open' && health !== 'down' ? 'open-circuit' : health];
-    }),
+    Object.entries(subgraphUrls).map(async ([name, url]): Promise<[string, SubgraphReadiness]> => [
+      name,
+      circuits[name] === 'open' ? 'open-circuit' : await probe(url, timeoutMs),
+    ]),
   );
   const subgraphs = Object.fromEntries(entries);
   // A slow subgraph still serves: it is reported, but only one that does not answer makes the gateway unready.

@@ -3,9 +3,13 @@
  * every write it commits. The response cache keeps an answer only while the versions of the subgraphs
  * behind it are unchanged. The gateway polls the versions (so writes made through another gateway replica,
  * or by a script, are seen within one interval) and asks again at once after a mutation it forwarded.
+ *
+ * Each subgraph is polled on its own: one that is frozen or slow costs its own poll the two-second timeout,
+ * and is not asked again while that is pending, but never holds up hearing of the other agencies' writes.
  */
 export class DataVersions {
   private readonly versions = new Map<string, number>();
+  private readonly asking = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -15,16 +19,20 @@ export class DataVersions {
 
   start(): void {
     if (this.timer) return;
-    const poll = () => {
-      void this.refreshAll().finally(() => {
-        if (this.timer) this.timer = setTimeout(poll, this.pollMs).unref();
-      });
+    // The names are read at every tick: a reloaded supergraph may bring a subgraph the last one did not have.
+    const tick = () => {
+      for (const name of Object.keys(this.subgraphUrls())) {
+        if (this.asking.has(name)) continue;
+        this.asking.add(name);
+        void this.refresh(name).finally(() => this.asking.delete(name));
+      }
     };
-    this.timer = setTimeout(poll, 0).unref();
+    this.timer = setInterval(tick, this.pollMs).unref();
+    tick();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    clearInterval(this.timer);
     this.timer = undefined;
   }
 
@@ -35,10 +43,6 @@ export class DataVersions {
 
   get(name: string): number | undefined {
     return this.versions.get(name);
-  }
-
-  async refreshAll(): Promise<void> {
-    await Promise.all(Object.keys(this.subgraphUrls()).map((name) => this.refresh(name)));
   }
 
   /** Asks one subgraph now. A subgraph that does not answer keeps no version, so nothing of it is cached. */

@@ -259,7 +259,8 @@ describe('a subgraph that is down costs only its own fields', () => {
   let partial: CityGraph;
 
   beforeAll(async () => {
-    partial = await startCityGraph({ subgraphs: ['city', 'tax'], seed: false });
+    // No response cache: the answer from before the stop would otherwise be served for up to one version poll.
+    partial = await startCityGraph({ subgraphs: ['city', 'tax'], seed: false, gatewayEnv: { GATEWAY_RESPONSE_CACHE_TTL_MS: '0' } });
   });
 
   afterAll(async () => {
