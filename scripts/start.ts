@@ -1,35 +1,30 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../embedded-mongo';
 import { readFlag, readInteger, readPort } from '../platform/config';
 import { loadDevelopmentEnv } from '../platform/env';
 import { createLogger, type Logger } from '../platform/logging';
 import { projectPath } from '../platform/paths';
 import { SUBGRAPHS } from '../subgraphs/registry';
+import { Supervisor } from './start/supervisor';
 import { embeddedDataDir } from './storeForCommand';
 
 /**
  * `npm start`: the whole city graph on one machine. Unless MONGODB_URI is set it opens the embedded store
  * on its data directory (so data survives a restart; the first start writes the sample data), starts each
  * subgraph and the gateway as their own processes from the compiled bundles in dist/ (`npm run build`,
- * which `npm start` runs first), knows each is ready by asking its /health (the gateway's /ready), and
- * stops everything cleanly on Ctrl-C.
+ * which `npm start` runs first) under a supervisor that knows each is ready by asking its /health and starts
+ * again whatever stops (start/supervisor.ts), and stops everything cleanly on Ctrl-C.
  *
  * Each child writes its own log lines (pino: readable lines in development, JSON with NODE_ENV=production or
  * LOG_FORMAT=json), which the launcher passes through as they are; what a child writes to standard error
  * (a crash before its logger exists) is prefixed with its name. The launcher logs through pino as well.
  */
-const READY_TIMEOUT_MS = 180_000;
 
-interface Child {
-  name: string;
-  process: ChildProcess;
-}
+/** The launcher waits this much longer than a subgraph keeps trying its database before it says who is late. */
+const READY_MARGIN_MS = 60_000;
 
-const children: Child[] = [];
 let store: EmbeddedMongo | undefined;
-let stopping = false;
+let supervisor: Supervisor | undefined;
 let logger: Logger | undefined;
 
 /** The launcher's logger, made once the development settings are loaded (LOG_FORMAT may come from .env). */
@@ -44,46 +39,8 @@ function command(entry: string): string[] {
   return existsSync(compiled) ? [compiled] : ['--import', 'tsx', projectPath(entry)];
 }
 
-function launch(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
-  const child: Child = { name, process: spawn(process.execPath, command(entry), { env, stdio: ['ignore', 'pipe', 'pipe'] }) };
-  children.push(child);
-  createInterface({ input: child.process.stdout! }).on('line', (line) => process.stdout.write(`${line}\n`));
-  createInterface({ input: child.process.stderr! }).on('line', (line) => process.stderr.write(`[${name}] ${line}\n`));
-  child.process.once('exit', (code, signal) => {
-    if (!stopping) log().error({ child: name, code, signal }, `${name} stopped (${signal ?? `exit code ${code}`}); the gateway serves the rest without it.`);
-  });
-  return child;
-}
-
-/** Asks a service's health route until it answers 200; fails when the service exits or the time is up. */
-async function waitUntilReady(child: Child, url: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`${child.name} exited before it was ready.`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${child.name} was not ready at ${url} within ${READY_TIMEOUT_MS / 1000} s.`);
-}
-
 async function stopAll(): Promise<void> {
-  stopping = true;
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.process.exitCode !== null || child.process.signalCode !== null) return resolve();
-          child.process.once('exit', () => resolve());
-          child.process.kill('SIGTERM');
-        }),
-    ),
-  );
+  await supervisor?.stop();
   // The store writes its snapshot as it stops, so the next start loads it instead of replaying the journal.
   await store?.stop();
 }
@@ -108,20 +65,31 @@ async function main(): Promise<void> {
   }
 
   const gatewayPort = readPort(env, 'PORT', 4000);
-  const gateway = launch('gateway', 'gateway/main.ts', {
-    ...env,
-    PORT: String(gatewayPort),
-    ...Object.fromEntries(SUBGRAPHS.map((entry) => [`SUBGRAPH_URL_${entry.name.toUpperCase()}`, `http://${host}:${entry.port}/graphql`])),
-  });
-  const subgraphs = SUBGRAPHS.map((entry) => ({ entry, child: launch(entry.name, `${entry.dir}/main.ts`, { ...env, PORT: String(entry.port) }) }));
-  await Promise.all(subgraphs.map(({ entry, child }) => waitUntilReady(child, `http://${host}:${entry.port}/health`)));
   const base = `http://${host}:${gatewayPort}`;
-  await waitUntilReady(gateway, `${base}/ready`);
+  supervisor = new Supervisor(log());
+  supervisor.start({
+    name: 'gateway',
+    args: command('gateway/main.ts'),
+    env: {
+      ...env,
+      PORT: String(gatewayPort),
+      ...Object.fromEntries(SUBGRAPHS.map((entry) => [`SUBGRAPH_URL_${entry.name.toUpperCase()}`, `http://${host}:${entry.port}/graphql`])),
+    },
+    // The gateway serves as soon as it is up: its /ready speaks of the subgraphs, which are watched one by one.
+    readyUrl: `${base}/health`,
+  });
+  for (const entry of SUBGRAPHS) {
+    supervisor.start({ name: entry.name, args: command(`${entry.dir}/main.ts`), env: { ...env, PORT: String(entry.port) }, readyUrl: `http://${host}:${entry.port}/health` });
+  }
+  // A subgraph whose database is late keeps trying until its start-up deadline and is then started again;
+  // past that deadline the launcher says who is not ready, and everything else serves.
+  const deadlineMs = readInteger(env, 'STARTUP_DEADLINE_MS', 120_000, { min: 1_000 });
+  const { notReady } = await supervisor.waitForReady(deadlineMs + READY_MARGIN_MS);
   // The welcome is for the person who typed `npm start`, not for a log collector: plain text on the terminal.
   process.stdout.write(`
-Kediri City Graph is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
+Kediri City Graph is up in ${((Date.now() - started) / 1000).toFixed(1)} s${notReady.length ? `, except ${notReady.join(', ')} (not ready yet: still starting, and started again if it stops)` : ''}.
   gateway   ${base}/graphql   (health ${base}/health, readiness ${base}/ready)
-${subgraphs.map(({ entry }) => `  ${entry.name.padEnd(11)} http://${host}:${entry.port}/graphql`).join('\n')}${store ? `\n  store     ${store.uri} (${storeNote})` : ''}
+${SUBGRAPHS.map((entry) => `  ${entry.name.padEnd(11)} http://${host}:${entry.port}/graphql`).join('\n')}${store ? `\n  store     ${store.uri} (${storeNote})` : ''}
 
 A first query (no credentials needed):
   curl -s ${base}/graphql -H 'content-type: application/json' \\
