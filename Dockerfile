@@ -1,7 +1,8 @@
 # One image for the gateway, every subgraph and the commands; docker-compose.yml picks the entry per service.
 # The build stage compiles every entry into dist/ (npm run build); the runtime stage holds production
 # dependencies, the bundles and the files they read (SDLs, the supergraph, the persisted operations, the
-# kelurahan reference data), and runs plain Node: no TypeScript transpiler in production.
+# kelurahan reference data, the dashboard's browser sources), and runs plain Node: no TypeScript transpiler
+# in production.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
@@ -17,6 +18,8 @@ RUN npm ci --omit=dev
 COPY --from=build /app/dist ./dist
 COPY schema/supergraph.graphql schema/persisted-operations.json ./schema/
 COPY subgraphs ./subgraphs
+# The dashboard page's browser code, bundled by the gateway on its first request.
+COPY dashboard ./dashboard
 USER node
 # Overridden per service, e.g. ["dist/subgraphs/tax/main.js"].
 ENTRYPOINT ["node"]

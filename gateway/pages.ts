@@ -1,3 +1,4 @@
+import { dashboardPage } from '../dashboard/page';
 import type { HttpRequest, HttpResponse } from '../platform/http';
 import type { GatewayConfig } from './config';
 
@@ -14,7 +15,7 @@ export interface Page {
   handle(request: HttpRequest, config: GatewayConfig): Promise<HttpResponse>;
 }
 
-export const PAGES: Page[] = [];
+export const PAGES: Page[] = [dashboardPage];
 
 /** The page that serves a path, if any. */
 export function pageFor(path: string, config: GatewayConfig): Page | undefined {

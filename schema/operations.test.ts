@@ -30,10 +30,12 @@ describe('the committed persisted operations', () => {
     expect(readFileSync(MANIFEST_URL, 'utf8')).toBe(serializeManifest(manifest));
   });
 
-  it("holds the city's benchmark workloads", () => {
+  it("holds the city's benchmark workloads, the dashboard page's and the evaluation report's", () => {
     expect(manifest.operations.map((operation) => `${operation.type} ${operation.name}`)).toEqual([
       'query CityDashboard',
       'query CityScorecard',
+      'query DashboardYear',
+      'query EvaluationProdamasCeilings',
       'query KelurahanName',
       'query KelurahanPage',
     ]);

@@ -23,7 +23,7 @@ import {
 import { insertSeed } from '../kit/seeding';
 
 /**
- * Sample data for e-SPTPD at the volume DOMAIN.md gives: about 2,000 self-assessing taxpayers (mostly
+ * Sample data for e-SPTPD at the volume docs/domain.md gives: about 2,000 self-assessing taxpayers (mostly
  * businesses, some residents from the shared sample population), about 2,600 tax objects, monthly reports
  * for 2021-01 to 2024-12 for every month an object traded (about 24,000 a year) and the payments of the
  * paid ones. The data is drawn as the city's records would stand on SEED_AS_OF: older periods paid,

@@ -100,7 +100,7 @@ function grantFor(...residentIds: string[]) {
 }
 
 describe('the seed', () => {
-  it('holds the volume DOMAIN.md gives for e-SPTPD', async () => {
+  it('holds the volume docs/domain.md gives for e-SPTPD', async () => {
     expect(await graph.models.Taxpayer.countDocuments()).toBe(2000);
     const filed2023 = reports2023.filter((r) => r.status !== 'draft').length;
     expect(filed2023).toBeGreaterThanOrEqual(12_000);

@@ -1,0 +1,102 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GatewayConfig } from '../gateway/config';
+import { projectPath } from '../platform/paths';
+import type { Page } from '../gateway/pages';
+import type { HttpRequest, HttpResponse } from '../platform/http';
+import { ASSET_PREFIX, buildDashboardAssets, type DashboardAssets } from './assets';
+
+/**
+ * /dashboard: the city's Smart City dashboard, served by the gateway beside /graphql. The page and its
+ * assets come from this project alone, and its Content-Security-Policy lets the browser load nothing and
+ * send nothing anywhere but this origin, and run no inline script: no CDN, font or tracker can creep in.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/** One build per manifest: the first request builds, the others wait for it; a failed build is tried again. */
+const builds = new Map<string, Promise<DashboardAssets>>();
+
+/** The newest modification time of the dashboard's sources, so that development picks up an edit on reload. */
+function sourcesVersion(): number {
+  let newest = 0;
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const folder of ['browser', 'model', 'static']) walk(projectPath('dashboard', folder));
+  return newest;
+}
+
+function assetsFor(config: GatewayConfig): Promise<DashboardAssets> {
+  // In production the sources never change under a running gateway; in development an edited file gets a
+  // fresh build on the next page load instead of a restart.
+  const manifest = config.persistedOperationsPath;
+  const key = config.production ? manifest : `${manifest}@${sourcesVersion()}`;
+  let pending = builds.get(key);
+  if (!pending) {
+    if (!config.production) builds.clear();
+    pending = buildDashboardAssets(manifest);
+    pending.catch(() => builds.delete(key));
+    builds.set(key, pending);
+  }
+  return pending;
+}
+
+function text(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS, ...headers }, body };
+}
+
+async function handle(request: HttpRequest, config: GatewayConfig): Promise<HttpResponse> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return text(405, `The dashboard answers GET and HEAD, received ${request.method}.`, { allow: 'GET, HEAD' });
+  }
+  let assets: DashboardAssets;
+  try {
+    assets = await assetsFor(config);
+  } catch (error) {
+    return text(503, `The dashboard could not be built from its sources in dashboard/: ${(error as Error).message}`);
+  }
+  const head = request.method === 'HEAD';
+  if (request.path === '/dashboard' || request.path === '/dashboard/') {
+    // The HTML names the current assets, so it is asked for again each time.
+    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', ...SECURITY_HEADERS }, body: head ? '' : assets.html };
+  }
+  if (request.path.startsWith(ASSET_PREFIX)) {
+    const asset = assets.files.get(request.path.slice(ASSET_PREFIX.length));
+    if (asset) {
+      return {
+        status: 200,
+        headers: { 'content-type': asset.contentType, 'cache-control': 'public, max-age=31536000, immutable', ...SECURITY_HEADERS },
+        body: head ? '' : asset.body,
+      };
+    }
+  }
+  return text(404, `No dashboard file at ${request.path}: the dashboard is at /dashboard.`);
+}
+
+export const dashboardPage: Page = {
+  prefix: '/dashboard',
+  // A page of public aggregates that asks the gateway like any other client: served wherever the gateway is.
+  enabled: () => true,
+  handle,
+};
