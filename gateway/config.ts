@@ -68,6 +68,8 @@ export interface GatewayConfig {
   breaker: { failurePercent: number; minimumRequests: number; resetMs: number; retryPercent: number };
   /** How long a whole request may take; no subgraph is waited for past it. */
   requestDeadlineMs: number;
+  /** Serve the GraphiQL explorer to browsers at /graphql (see explorer/); on in development, off in production unless set. */
+  explorer: boolean;
 }
 
 export function parseApiKeys(raw: string | undefined): Map<string, ApiKey> {
@@ -159,6 +161,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       retryPercent: readInteger(env, 'RETRY_BUDGET_PERCENT', 10, { min: 0, max: 100 }),
     },
     requestDeadlineMs: readInteger(env, 'REQUEST_DEADLINE_MS', 15_000, { min: 100, max: 600_000 }),
+    explorer: readFlag(env, 'EXPLORER', !production),
   };
 }
 

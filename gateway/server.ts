@@ -6,11 +6,15 @@ import type { GraphQLFormattedError } from 'graphql';
 import {
   executeGraphQL,
   failureResponse,
+  GRAPHQL_MEDIA_TYPES,
   HttpError,
   graphQLError,
   json,
   listen,
+  namesMediaType,
   parseJsonBody,
+  preferredMediaType,
+  type GraphQLMediaType,
   type HttpHandler,
   type HttpRequest,
   type HttpResponse,
@@ -25,6 +29,7 @@ import { AuthenticationError, authenticate } from './authenticate';
 import type { GatewayConfig } from './config';
 import { applyCors } from './cors';
 import { SignedDataSource, type GatewayContext } from './datasource';
+import { isExplorerRequest, serveExplorer } from './explorer/explorer';
 import { costClass, operationLimitsPlugin } from './limits';
 import { pageFor } from './pages';
 import { operationRulesPlugin } from './operationRules';
@@ -57,10 +62,20 @@ export interface GatewayOptions {
   auditor?: Auditor;
 }
 
-/** What one request learns while it runs, for the response cache and the data versions. */
-export interface RequestState extends AuditState {
+/** What one request learns while Apollo runs it, for the response cache and the data versions. */
+export interface RequestOutcome {
   operationType?: 'query' | 'mutation' | 'subscription';
   hadUncacheableErrors?: boolean;
+  /** The subgraphs the query plan asked. */
+  plannedServices?: Set<string>;
+}
+
+export interface RequestState extends AuditState {
+  /**
+   * Apollo runs each operation with a shallow copy of the context it is handed, so whatever a plugin sets on
+   * the context itself never reaches the handler that reads it after: they write here, an object the copy shares.
+   */
+  outcome: RequestOutcome;
 }
 
 export interface BuiltGateway {
@@ -80,18 +95,53 @@ function requestStatePlugin(): ApolloServerPlugin<RequestState> {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, contextValue }) {
-          contextValue.operationType = operation?.operation;
+          contextValue.outcome.operationType = operation?.operation;
         },
         async willSendResponse({ response, contextValue }) {
           // Small counts withheld from the public are part of the answer for that role, the same every time;
           // any other error makes an answer one not to keep.
-          contextValue.hadUncacheableErrors =
+          contextValue.outcome.hadUncacheableErrors =
             response.body.kind !== 'single' ||
             (response.body.singleResult.errors ?? []).some((error) => error.extensions?.code !== 'SUPPRESSED_SMALL_COUNT');
         },
       };
     },
   };
+}
+
+/**
+ * GraphQL request errors that the GraphQL response itself describes in full: a document that does not parse or
+ * validate, no operation to run, variables that do not coerce. Limits, rate limits and refusals by role are the
+ * gateway's policy, not request errors, and keep their 4xx whatever the media type.
+ */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_USER_INPUT']);
+
+/**
+ * GraphQL-over-HTTP asks a server answering in application/json to use 200 for such request errors, since a
+ * 4xx there could as well come from a proxy. A client that names application/json as the type it wants gets
+ * that. A client that sends no Accept or accepts anything gets the same body with the 400 it always had:
+ * since 2025 the spec reads a missing Accept as application/graphql-response+json, whose status codes these
+ * are, and the gateway's existing clients rely on them.
+ */
+function legacyJsonStatusPlugin(): ApolloServerPlugin<RequestState> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ request, response }) {
+          if (response.http.status !== 400 || response.body.kind !== 'single') return;
+          if (!answersInLegacyJson(request.http?.headers.get('accept'))) return;
+          const { data, errors = [] } = response.body.singleResult;
+          if (data === undefined && errors.length > 0 && errors.every((error) => REQUEST_ERROR_CODES.has(String(error.extensions?.code)))) {
+            response.http.status = 200;
+          }
+        },
+      };
+    },
+  };
+}
+
+function answersInLegacyJson(accept: string | undefined): boolean {
+  return preferredMediaType(accept, GRAPHQL_MEDIA_TYPES) === 'application/json' && namesMediaType(accept, 'application/json');
 }
 
 export async function buildGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<BuiltGateway> {
@@ -143,7 +193,9 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     },
     // The cache, the versions and the audit need to know which subgraphs an operation asked; the plan says it.
     experimental_didResolveQueryPlan({ queryPlan, requestContext }) {
-      (requestContext.context as RequestState).plannedServices = plannedServices(queryPlan);
+      const context = requestContext.context as RequestState;
+      context.plannedServices = plannedServices(queryPlan);
+      context.outcome.plannedServices = context.plannedServices;
     },
     logger: { debug: () => {}, info: () => {}, warn: (message) => logger.warn(String(message)), error: (message) => logger.error(String(message)) },
     // Spans of @apollo/gateway (gateway.request, .plan, .fetch, ...) when a tracer provider is registered; the
@@ -155,10 +207,11 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     gateway,
     plugins: [
       requestStatePlugin(),
+      legacyJsonStatusPlugin(),
       operationRulesPlugin(config.introspectionRoles),
       operationLimitsPlugin(config.limits),
       residentAuditPlugin(auditor, (line) => logger.warn(line)),
-      // The explorer is served from the gateway's own files, never from a CDN (see explorer.ts).
+      // The explorer is served from the gateway's own files, never from a CDN (see explorer/explorer.ts).
       ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),
     ],
@@ -168,6 +221,12 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     parseOptions: { maxTokens: config.maxTokens },
     // Persisted operations come from the city's reviewed manifest only; no client registers its own.
     persistedQueries: false,
+    // Apollo's CSRF check refuses a GET without a special header, for servers that trust cookies. This one
+    // takes credentials only from the x-api-key and Authorization headers, which no cross-site page can set
+    // without a CORS preflight; a POST must be JSON (415 otherwise, so a plain HTML form is refused before
+    // anything runs) and a GET runs no mutation (405). A cross-site GET is therefore a public query whose
+    // answer the page cannot read, and GET stays open to plain GraphQL-over-HTTP clients.
+    csrfPrevention: false,
     formatError: (formatted) => renameTokenLimit(formatted),
     includeStacktraceInErrorResponses: false,
     // The process entry stops everything in order on SIGTERM/SIGINT; Apollo must not race it.
@@ -181,8 +240,27 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     return forwarded || request.remoteAddress;
   }
 
-  /** Answers one /graphql request, noting in `observed` what the metrics count it by. */
+  /**
+   * Answers one /graphql request in the media type its Accept prefers (406, before anything runs, when it accepts
+   * neither), noting in `observed` what the metrics count it by.
+   */
   async function graphql(request: HttpRequest, observed: ObservedRequest): Promise<HttpResponse> {
+    const mediaType = preferredMediaType(request.headers.accept, GRAPHQL_MEDIA_TYPES);
+    if (!mediaType) {
+      const refusal = graphQLError(406, `The Accept header "${request.headers.accept}" accepts neither ${GRAPHQL_MEDIA_TYPES.join(' nor ')}, the media types a GraphQL answer comes in.`, 'NOT_ACCEPTABLE');
+      refusal.headers.vary = 'accept';
+      return refusal;
+    }
+    let response: HttpResponse;
+    try {
+      response = await answer(request, observed);
+    } catch (error) {
+      response = failureResponse(error, logger);
+    }
+    return inMediaType(response, mediaType);
+  }
+
+  async function answer(request: HttpRequest, observed: ObservedRequest): Promise<HttpResponse> {
     let identity;
     try {
       identity = await authenticate(request.headers, config);
@@ -209,27 +287,39 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       observed.cache = cached ? 'hit' : 'miss';
     }
     if (cached) {
-      return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...cacheHeaders(role!, 'hit') }, body: cached.body };
+      return { status: 200, headers: { ...cacheHeaders(role!, 'hit') }, body: cached.body };
     }
 
     const versionsBefore = versions.snapshot();
-    const state: RequestState = { identity, deadline: Date.now() + config.requestDeadlineMs };
+    const state: RequestState = { identity, deadline: Date.now() + config.requestDeadlineMs, outcome: {} };
+    const { outcome } = state;
     // A GET keeps its method (Apollo runs no mutation over GET), with the persisted operation's text put in its query string.
     const forApollo: HttpRequest = request.method === 'GET' ? { ...request, search: toSearch(body) } : request;
     const response = await executeGraphQL(apollo, forApollo, async () => state, request.method === 'GET' ? undefined : body);
-    observed.partial = state.hadUncacheableErrors;
-    if (state.operationType === 'mutation') {
+    observed.partial = outcome.hadUncacheableErrors;
+    if (outcome.operationType === 'mutation') {
       // The agencies a mutation wrote to are asked their new version before the caller hears back, so the
       // caller's next read through this gateway never gets an answer from before its own write.
-      await Promise.all([...(state.plannedServices ?? [])].map((name) => versions.refresh(name)));
+      await Promise.all([...(outcome.plannedServices ?? [])].map((name) => versions.refresh(name)));
     }
     if (Buffer.byteLength(response.body) > config.maxResponseBytes) {
       logger.warn({ bytes: Buffer.byteLength(response.body), limit: config.maxResponseBytes }, `answer of ${Buffer.byteLength(response.body)} bytes refused (MAX_RESPONSE_BYTES ${config.maxResponseBytes})`);
       return graphQLError(400, `The answer is larger than ${config.maxResponseBytes} bytes; ask for smaller pages or fewer fields.`, 'RESPONSE_TOO_LARGE');
     }
-    const keep = key && response.status === 200 && state.operationType === 'query' && state.hadUncacheableErrors === false;
-    const stored = keep ? cache.set(key, response.body, state.plannedServices ?? [], versionsBefore) : false;
+    const keep = key && response.status === 200 && outcome.operationType === 'query' && outcome.hadUncacheableErrors === false;
+    const stored = keep ? cache.set(key, response.body, outcome.plannedServices ?? [], versionsBefore) : false;
     Object.assign(response.headers, stored ? cacheHeaders(role!, 'miss') : { 'cache-control': 'no-store' });
+    return response;
+  }
+
+  /**
+   * Every answer at /graphql, the gateway's own refusals and cached answers included, in the negotiated media
+   * type; the same URL also serves the explorer's page to browsers, so shared caches key on Accept too.
+   */
+  function inMediaType(response: HttpResponse, mediaType: GraphQLMediaType): HttpResponse {
+    // An incremental (multipart) answer keeps the type Apollo gave it.
+    if (!/^multipart\//i.test(response.headers['content-type'] ?? '')) response.headers['content-type'] = `${mediaType}; charset=utf-8`;
+    response.headers.vary = mergeVary(response.headers.vary, 'accept');
     return response;
   }
 
@@ -251,6 +341,8 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
         const circuits = Object.fromEntries([...guards].map(([name, guard]) => [name, guard.state]));
         const readiness = await checkReadiness(supergraphLoaded, subgraphUrls, circuits);
         response = json(readiness.ready ? 200 : 503, readiness);
+      } else if (isExplorerRequest(request, config)) {
+        response = await serveExplorer(request, config);
       } else if (request.path === '/graphql') {
         response = await observedGraphql(request);
       } else if (request.path === '/metrics') {
@@ -263,7 +355,9 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     } catch (error) {
       response = failureResponse(error, logger);
     }
-    Object.assign(response.headers, cors.headers);
+    const { vary, ...corsHeaders } = cors.headers;
+    Object.assign(response.headers, corsHeaders);
+    if (vary) response.headers.vary = mergeVary(response.headers.vary, vary);
     return response;
   };
 
@@ -338,6 +432,12 @@ function persistedOperationNames(path: string): string[] {
   if (!existsSync(path)) return [];
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as { operations?: { name?: unknown }[] };
   return (manifest.operations ?? []).map((operation) => operation.name).filter((name): name is string => typeof name === 'string');
+}
+
+/** A Vary header naming both lists' headers once each. */
+function mergeVary(current: string | undefined, more: string): string {
+  const names = [...(current ?? '').split(','), ...more.split(',')].map((name) => name.trim().toLowerCase()).filter(Boolean);
+  return [...new Set(names)].join(', ');
 }
 
 /** The operation of a GET request, from its query string. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import Negotiator from 'negotiator';
 import { resolveLogger, type Logger } from './logging';
 import { REQUEST_ID_HEADER, RequestContext, runInRequest } from './requestContext';
 import { inServerSpan } from './tracing';
@@ -54,6 +55,32 @@ export class HttpError extends Error {
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * The media types a GraphQL answer is sent in (GraphQL-over-HTTP), in the order that breaks ties: a caller that
+ * sends no Accept, or accepts anything, gets application/json, as the spec's audit expects of today's servers.
+ */
+export const GRAPHQL_MEDIA_TYPES = ['application/json', 'application/graphql-response+json'] as const;
+export type GraphQLMediaType = (typeof GRAPHQL_MEDIA_TYPES)[number];
+
+/**
+ * The caller's most preferred of `available` by its Accept header (q-values, then the more specific range, then
+ * the header's order); the first of `available` when it sends no Accept; undefined when it accepts none.
+ * Everything is answered in UTF-8, so `application/json; charset=utf-8` (as GraphQL-over-HTTP tells clients to
+ * write it) names application/json, and a range asking for another charset names nothing offered.
+ */
+export function preferredMediaType<T extends string>(accept: string | undefined, available: readonly T[]): T | undefined {
+  if (accept === undefined || accept.trim() === '') return available[0];
+  const offered = available.map((type) => `${type}; charset=utf-8`);
+  const preferred = new Negotiator({ headers: { accept } }).mediaType(offered);
+  return preferred === undefined ? undefined : available[offered.indexOf(preferred)];
+}
+
+/** Whether an Accept header names this media type itself, not only through a wildcard range (any type, or application/any). */
+export function namesMediaType(accept: string | undefined, type: string): boolean {
+  if (accept === undefined) return false;
+  return new Negotiator({ headers: { accept } }).mediaTypes().some((named) => named.toLowerCase() === type);
 }
 
 /** An error answered in GraphQL's response shape, so clients read it as they read any other error. */
