@@ -7,6 +7,7 @@ import { databaseCommands } from './databases';
 import { handshakeCommands } from './handshake';
 import { indexCommands } from './indexes';
 import { explainCommands } from './explain';
+import { extensionCommands } from './extensions';
 import { readCommands } from './reads';
 import { commandNotFound } from './refusals';
 import { sessionCommands } from './sessions';
@@ -23,13 +24,14 @@ const COMMANDS = new Map<string, CommandHandler>(
     ...readCommands,
     ...explainCommands,
     ...transactionCommands,
+    ...extensionCommands,
   }),
 );
 
 /** Commands whose reply waits until their changes are durable (with a data directory). */
 const WRITES = new Set([
   'insert', 'update', 'delete', 'findAndModify', 'findandmodify', 'commitTransaction', 'create', 'drop', 'dropDatabase',
-  'createIndexes', 'dropIndexes', 'deleteIndexes',
+  'createIndexes', 'dropIndexes', 'deleteIndexes', 'cloneDatabase',
 ]);
 
 /**

@@ -13,7 +13,9 @@ export type ChangeOp =
   | { op: 'drop'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndexes'; db: string; coll: string; indexes: IndexInfo[] }
-  | { op: 'dropIndexes'; db: string; coll: string; names: string[] };
+  | { op: 'dropIndexes'; db: string; coll: string; names: string[] }
+  /** A copy of database `db` as it was at this point of the journal, made into the new database `to`. */
+  | { op: 'cloneDatabase'; db: string; to: string };
 
 /**
  * The changes made since the last `take`: the engine appends to it as it changes data, and the durability layer takes

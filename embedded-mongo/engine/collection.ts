@@ -1,4 +1,5 @@
 import { ObjectId } from 'bson';
+import { deepClone } from './clone';
 import { MongoError, mongoError } from './errors';
 import type { Index, IndexAccess, IndexEntry } from './indexes';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
@@ -11,6 +12,9 @@ export interface StoredRecord {
   seq: number;
   doc: Document;
 }
+
+/** What a collection overrides of itself: nothing. */
+const NO_SEQS: ReadonlySet<number> = new Set();
 
 /** The `_id_` index as listIndexes shows it; the collection's primary map is that index. */
 export const ID_INDEX = { v: 2 as const, key: { _id: 1 }, name: '_id_' as const };
@@ -54,7 +58,17 @@ class IdIndex implements IndexAccess {
  * what makes each document write all-or-nothing.
  */
 export class Collection {
-  private readonly records = new Map<string, StoredRecord>();
+  private records = new Map<string, StoredRecord>();
+  /** Whether `records` is shared with a copy of this collection (see copyTo): it is then copied before any change. */
+  private recordsShared = false;
+  /**
+   * The same records by their insertion sequence (undefined where a document was removed). An index walk finds
+   * documents by sequence through it, an array read instead of a map lookup; and since sequences follow natural order,
+   * reading them in ascending order reads the documents in the order they sit in memory.
+   */
+  private bySeq: (StoredRecord | undefined)[] = [];
+  /** The sequence `bySeq[0]` stands for: sequences restart above every earlier one after a clear, the array at 0. */
+  private seqBase = 0;
   readonly indexes: Index[] = [];
   readonly idIndex = new IdIndex();
   private nextSeq = 0;
@@ -76,6 +90,55 @@ export class Collection {
 
   get(id: string): StoredRecord | undefined {
     return this.records.get(id);
+  }
+
+  /** The record with an insertion sequence, if the collection still holds it. */
+  atSeq(seq: number): StoredRecord | undefined {
+    return seq >= this.seqBase ? this.bySeq[seq - this.seqBase] : undefined;
+  }
+
+  /** A collection overrides nothing: it is the committed data itself. */
+  overriddenSeqs(): ReadonlySet<number> {
+    return NO_SEQS;
+  }
+
+  /**
+   * A copy of this collection in another database, as it is now, that costs only its structure. Stored documents and
+   * their records are never modified in place, so the two collections share them; they also share the map of records
+   * and the indexes' key maps until one of them changes (whichever changes first copies them, see ownRecords and
+   * Index.ownMaps), so copying a database of 180,000 documents takes milliseconds, and its first write to a
+   * collection pays for that collection's maps. Each gets its own array by sequence and its own ordered keys.
+   */
+  copyTo(db: string, observer?: ChangeObserver): Collection {
+    const copy = new Collection(db, this.name, deepClone(this.options), observer);
+    copy.records = this.records;
+    copy.recordsShared = true;
+    this.recordsShared = true;
+    copy.bySeq = this.bySeq.slice();
+    copy.seqBase = this.seqBase;
+    copy.nextSeq = this.nextSeq;
+    for (const index of this.indexes) copy.indexes.push(index.copy());
+    copy.idIndex.ordered = this.idIndex.ordered?.copy() ?? null;
+    return copy;
+  }
+
+  /** Takes a private copy of a records map shared with a copy of the collection, before changing it. */
+  private ownRecords(): void {
+    if (!this.recordsShared) return;
+    this.records = new Map(this.records);
+    this.recordsShared = false;
+  }
+
+  private keep(record: StoredRecord): void {
+    this.ownRecords();
+    this.records.set(record.id, record);
+    this.bySeq[record.seq - this.seqBase] = record;
+  }
+
+  private forget(record: StoredRecord): void {
+    this.ownRecords();
+    this.records.delete(record.id);
+    this.bySeq[record.seq - this.seqBase] = undefined;
   }
 
   /** All records in natural (insertion) order. */
@@ -140,7 +203,7 @@ export class Collection {
     const record = { id, seq: this.nextSeq++, doc: prepared };
     this.indexes.forEach((index, i) => index.add(id, record.seq, entries[i]));
     this.idIndex.ordered?.insert({ values: [prepared._id], seq: record.seq, id });
-    this.records.set(id, record);
+    this.keep(record);
     this.observer?.written(this, undefined, record);
     return record;
   }
@@ -151,21 +214,24 @@ export class Collection {
     for (const index of this.indexes) index.remove(record.id, record.seq, index.entriesFor(record.doc));
     this.indexes.forEach((index, i) => index.add(record.id, record.seq, entries[i]));
     const next = { ...record, doc };
-    this.records.set(record.id, next);
+    this.keep(next);
     this.observer?.written(this, record, next);
   }
 
   remove(record: StoredRecord): void {
     for (const index of this.indexes) index.remove(record.id, record.seq, index.entriesFor(record.doc));
     this.idIndex.ordered?.remove({ values: [record.doc._id], seq: record.seq, id: record.id });
-    this.records.delete(record.id);
+    this.forget(record);
     this.observer?.written(this, record, undefined);
   }
 
   /** Removes every document at once, cheaper than removing them one by one from every index. */
   clear(): void {
     this.observer?.clearing(this);
-    this.records.clear();
+    this.records = new Map();
+    this.recordsShared = false;
+    this.bySeq = [];
+    this.seqBase = this.nextSeq;
     for (const index of this.indexes) index.clear();
     this.idIndex.ordered = null;
   }
@@ -211,13 +277,13 @@ export class Collection {
       if (doc === null) {
         if (!old) continue;
         this.idIndex.ordered?.remove({ values: [old.doc._id], seq: old.seq, id });
-        this.records.delete(id);
+        this.forget(old);
         this.observer?.written(this, old, undefined);
         continue;
       }
       const record = { id, seq: added[position++].seq, doc };
       if (!old) this.idIndex.ordered?.insert({ values: [doc._id], seq: record.seq, id });
-      this.records.set(id, record);
+      this.keep(record);
       this.observer?.written(this, old, record);
     }
   }

@@ -10,7 +10,7 @@ import type { PlanReport, PlanStats } from './planner';
 import { compileFilter } from './query';
 import { Transaction, type NamespaceChanges, type TransactionHost } from './transaction';
 import type {
-  AggregateOptions, CollectionInfo, CreateIndexesResult, DatabaseInfo, DataOperations, DeleteResult, DeleteStatement,
+  AggregateOptions, CloneSummary, CollectionInfo, CreateIndexesResult, DatabaseInfo, DataOperations, DeleteResult, DeleteStatement,
   Document, EngineTransaction, Explainer, FindAndModifyOptions, FindAndModifyResult, FindOptions, IndexInfo, IndexSpec,
   InsertResult, StorageEngine, UpdateResult, UpdateStatement,
 } from './types';
@@ -171,6 +171,35 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
     for (const name of this.databases.get(db)?.keys() ?? []) this.history.dropNamespace(`${db}.${name}`);
     this.databases.delete(db);
     this.changeLog?.add({ op: 'dropDatabase', db });
+  }
+
+  /**
+   * Makes database `to` a copy of database `from` as it is now: every collection with its options, indexes and
+   * documents (committed ones; no open transaction's writes). The copy shares the stored documents and, until either
+   * side writes, the maps that find them (Collection.copyTo), so it costs the structure only. Writes to either
+   * database are never seen in the other. An extension of the embedded store: MongoDB has no such command.
+   */
+  cloneDatabase(from: string, to: string): CloneSummary {
+    validateName('database', to);
+    if (['admin', 'local', 'config'].includes(to)) throw mongoError('BadValue', `cloneDatabase: cannot clone into the ${to} database`);
+    const source = this.databases.get(from);
+    if (!source || source.size === 0) {
+      throw mongoError('NamespaceNotFound', `cloneDatabase: source database '${from}' not found (expected an existing database to copy)`);
+    }
+    if ((this.databases.get(to)?.size ?? 0) > 0) {
+      throw mongoError('NamespaceExists', `cloneDatabase: target database '${to}' already exists (expected a new name; drop it first to replace it)`);
+    }
+    const copies = new Map<string, Collection>();
+    const summary: CloneSummary = { collections: 0, documents: 0, indexes: 0 };
+    for (const [name, collection] of source) {
+      copies.set(name, collection.copyTo(to, this.observer));
+      summary.collections++;
+      summary.documents += collection.size;
+      summary.indexes += collection.indexes.length + 1;
+    }
+    this.databases.set(to, copies);
+    this.changeLog?.add({ op: 'cloneDatabase', db: from, to });
+    return summary;
   }
 
   listCollections(db: string, filter?: Document): CollectionInfo[] {
@@ -478,6 +507,9 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
         return;
       case 'dropIndexes':
         this.dropIndexes(op.db, op.coll, op.names);
+        return;
+      case 'cloneDatabase':
+        this.cloneDatabase(op.db, op.to);
         return;
     }
   }

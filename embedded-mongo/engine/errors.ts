@@ -21,6 +21,7 @@ export const ErrorCode = {
   InternalError: { code: 1, codeName: 'InternalError' },
   BadValue: { code: 2, codeName: 'BadValue' },
   FailedToParse: { code: 9, codeName: 'FailedToParse' },
+  Unauthorized: { code: 13, codeName: 'Unauthorized' },
   TypeMismatch: { code: 14, codeName: 'TypeMismatch' },
   IllegalOperation: { code: 20, codeName: 'IllegalOperation' },
   NamespaceNotFound: { code: 26, codeName: 'NamespaceNotFound' },

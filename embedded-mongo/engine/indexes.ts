@@ -12,6 +12,16 @@ export interface IndexEntry {
   /** Canonical key of the first field alone: what equality and `$in` lookups on that field use. */
   firstKey: string;
   values: unknown[];
+  /**
+   * Set when some indexed field of the document holds an array (even of one element, or none): the key's values are
+   * then elements, not the field's value, and the index is multikey, as MongoDB counts it.
+   */
+  fromArray?: true;
+}
+
+/** Whether a document's entries make an index multikey: more than one key, or keys made from an array. */
+export function makesMultikey(entries: readonly IndexEntry[] | null): boolean {
+  return entries !== null && (entries.length > 1 || entries.some((entry) => entry.fromArray === true));
 }
 
 /**
@@ -71,9 +81,11 @@ export class Index implements IndexAccess {
   readonly expireAfterSeconds?: number;
   private readonly partial: CompiledFilter | null;
   /** Whole key to owners: kept for unique indexes (uniqueness) and single-field ones (their lookups). */
-  private readonly byKey: KeyMap = new Map();
+  private byKey: KeyMap = new Map();
   /** First field's key to owners: the lookups of a compound index. */
-  private readonly byFirstKey: KeyMap = new Map();
+  private byFirstKey: KeyMap = new Map();
+  /** Whether the two maps are shared with a copy of this index (see copy): they are then copied before any change. */
+  private mapsShared = false;
   private readonly keyed: boolean;
   multikey = false;
   ordered: OrderedKeys | null = null;
@@ -160,7 +172,7 @@ export class Index implements IndexAccess {
     for (const values of tuples) {
       const firstKey = canonicalKey(values[0]);
       const key = values.length === 1 ? firstKey : canonicalKey(values);
-      if (!entries.has(key)) entries.set(key, { key, firstKey, values });
+      if (!entries.has(key)) entries.set(key, { key, firstKey, values, fromArray: true });
     }
     return [...entries.values()];
   }
@@ -193,9 +205,33 @@ export class Index implements IndexAccess {
     return owners === undefined ? [] : typeof owners === 'string' ? [owners] : owners;
   }
 
+  /**
+   * A copy of this index for a copied collection, costing only the structure: both share the key maps until one of
+   * them changes (each copies them first, see ownMaps), and each gets its own ordered blocks over shared entries.
+   */
+  copy(): Index {
+    const copy = new Index(this.info as IndexSpec);
+    copy.byKey = this.byKey;
+    copy.byFirstKey = this.byFirstKey;
+    copy.mapsShared = true;
+    this.mapsShared = true;
+    copy.multikey = this.multikey;
+    copy.ordered = this.ordered?.copy() ?? null;
+    return copy;
+  }
+
+  /** Takes private copies of key maps shared with a copy of the index, before changing them. */
+  private ownMaps(): void {
+    if (!this.mapsShared) return;
+    this.byKey = copyKeyMap(this.byKey);
+    this.byFirstKey = copyKeyMap(this.byFirstKey);
+    this.mapsShared = false;
+  }
+
   add(docId: string, seq: number, entries: IndexEntry[] | null): void {
     if (entries === null) return;
-    if (entries.length > 1) this.multikey = true;
+    this.ownMaps();
+    if (makesMultikey(entries)) this.multikey = true;
     for (const entry of entries) {
       if (this.keyed) addTo(this.byKey, entry.key, docId);
       if (this.fields.length > 1) addTo(this.byFirstKey, entry.firstKey, docId);
@@ -204,6 +240,7 @@ export class Index implements IndexAccess {
   }
 
   remove(docId: string, seq: number, entries: IndexEntry[] | null): void {
+    if (entries !== null && entries.length > 0) this.ownMaps();
     for (const entry of entries ?? []) {
       if (this.keyed) removeFrom(this.byKey, entry.key, docId);
       if (this.fields.length > 1) removeFrom(this.byFirstKey, entry.firstKey, docId);
@@ -213,8 +250,9 @@ export class Index implements IndexAccess {
 
   /** Forgets every document, when the whole collection is deleted. */
   clear(): void {
-    this.byKey.clear();
-    this.byFirstKey.clear();
+    this.byKey = new Map();
+    this.byFirstKey = new Map();
+    this.mapsShared = false;
     this.ordered = null;
     this.multikey = false;
   }
@@ -243,10 +281,31 @@ export class Index implements IndexAccess {
  */
 type KeyMap = Map<string, string | Set<string>>;
 
+/**
+ * Sets of owners that more than one key map holds (after a copy, see copyKeyMap). They are changed in place, so a map
+ * about to change one takes its own copy of it first (see ownersToChange); each Set is copied only if it changes.
+ */
+const SHARED_OWNERS = new WeakSet<Set<string>>();
+
+/** A copy of a key map for an index of a copied collection: the map itself, its Sets shared until they change. */
+function copyKeyMap(map: KeyMap): KeyMap {
+  const copy: KeyMap = new Map(map);
+  for (const owners of map.values()) if (typeof owners !== 'string') SHARED_OWNERS.add(owners);
+  return copy;
+}
+
+/** A key's Set of owners, ready to be changed in place: copied first when another map shares it. */
+function ownersToChange(map: KeyMap, key: string, ids: Set<string>): Set<string> {
+  if (!SHARED_OWNERS.has(ids)) return ids;
+  const own = new Set(ids);
+  map.set(key, own);
+  return own;
+}
+
 function addTo(map: KeyMap, key: string, id: string): void {
   const ids = map.get(key);
   if (ids === undefined) map.set(key, id);
-  else if (typeof ids !== 'string') ids.add(id);
+  else if (typeof ids !== 'string') ownersToChange(map, key, ids).add(id);
   else if (ids !== id) map.set(key, new Set([ids, id]));
 }
 
@@ -257,6 +316,7 @@ function removeFrom(map: KeyMap, key: string, id: string): void {
     if (ids === id) map.delete(key);
     return;
   }
-  ids.delete(id);
-  if (ids.size === 1) map.set(key, ids.values().next().value as string);
+  const own = ownersToChange(map, key, ids);
+  own.delete(id);
+  if (own.size === 1) map.set(key, own.values().next().value as string);
 }

@@ -5,7 +5,8 @@ import type { StoredRecord } from './collection';
 import { projectionKeepsInputIntact } from './copies';
 import { MongoError, mongoError } from './errors';
 import { planStats, resolveHint, runQuery, type PlanReport, type PlanStats, type QueryShape, type RecordSource } from './planner';
-import { compileFilter, projectDocuments } from './query';
+import { planGroup, runGroup } from './group';
+import { compileFilter, projectDocuments, toMongoError } from './query';
 import type {
   AggregateOptions, DataOperations, DeleteResult, DeleteStatement, Document, FindAndModifyOptions, FindAndModifyResult,
   FindOptions, InsertResult, UpdateResult, UpdateStatement, WriteError,
@@ -259,7 +260,17 @@ export class Operations implements DataOperations {
       if (options.hint !== undefined) resolveHint(source, options.hint);
       records = this.query(source, { filter: {}, hint: { $natural: 1 } });
     }
-    return runPipeline(records.map((r) => r.doc), pipeline.slice(leading?.consumed ?? 0), readCollection);
+    const rest = pipeline.slice(leading?.consumed ?? 0);
+    // A $group right after the query runs over the stored records themselves: no array of documents, no iterators.
+    const group = rest.length > 0 ? planGroup(rest[0].$group) : null;
+    if (group) {
+      try {
+        return runPipeline(runGroup(records, group, (record) => record.doc), rest.slice(1), readCollection);
+      } catch (error) {
+        throw toMongoError(error, 'PlanExecutor error during aggregation');
+      }
+    }
+    return runPipeline(records.map((r) => r.doc), rest, readCollection);
   }
 
   /** The stages of a pipeline that did not run as a find, for explain. */

@@ -7,7 +7,8 @@ import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
 import { Lazy, type Iterator } from 'mingo/lazy';
-import { flatten, resolve } from 'mingo/util';
+import { flatten } from 'mingo/util';
+import { pathReader } from './paths';
 import { addNumbers, isDecimal128, isLong, isNumeric, toJsNumber } from './numeric';
 import { canonicalKey, compareValues, typeOrder, TypeOrder } from './values';
 import { sortDocuments } from './sort';
@@ -35,8 +36,9 @@ function dotDepth(selector: string): number {
  */
 function fieldPredicate(selector: string, test: (value: unknown) => boolean): Predicate {
   const depth = dotDepth(selector);
+  const read = pathReader(selector, { unwrapArray: true });
   return (doc) => {
-    const value = resolve(doc as Document, selector, { unwrapArray: true });
+    const value = read(doc);
     if (test(value)) return true;
     if (!Array.isArray(value)) return false;
     for (const element of flatten(value, depth)) if (test(element)) return true;
@@ -135,8 +137,9 @@ const $type = (selector: string, spec: unknown): Predicate => {
     return wanted.some((w) => (w === 'number' ? [1, 16, 18, 19].includes(code) : w === code));
   };
   const depth = dotDepth(selector);
+  const read = pathReader(selector, { unwrapArray: true });
   return (doc) => {
-    const value = resolve(doc as Document, selector, { unwrapArray: true });
+    const value = read(doc);
     if (value === undefined) return false;
     if (matches(value)) return true;
     return Array.isArray(value) && flatten(value, depth).some(matches);
@@ -213,7 +216,7 @@ function $sort(coll: Iterator, spec: Document): Iterator {
 
 /** `$group` in one pass when its shape allows (see group.ts), otherwise mingo's own. */
 function $group(coll: Iterator, spec: Document, options: Options): Iterator {
-  const plan = typeof spec === 'object' && spec !== null ? planGroup(spec) : null;
+  const plan = planGroup(spec);
   if (!plan) return (pipelineOperators.$group as (c: Iterator, s: Document, o: Options) => Iterator)(coll, spec, options);
   return coll.transform((docs: unknown[]) => Lazy(runGroup(docs as Document[], plan)));
 }

@@ -39,7 +39,30 @@ describe('OrderedKeys', () => {
       });
       expect([...keys.scan(lower, upper)]).toEqual(expected);
       expect([...keys.scan(lower, upper, true)]).toEqual([...expected].reverse());
+      // collect finds both ends by binary search and copies what lies between: the same entries as the scan.
+      const collected: KeyEntry[] = [];
+      keys.collect(lower, upper, collected);
+      expect(collected).toEqual(expected);
+      const open = { values: [lower.values[0]], inclusive: next() < 0.5 };
+      const all: KeyEntry[] = [];
+      keys.collect(next() < 0.5 ? open : null, next() < 0.5 ? { ...open, inclusive: !open.inclusive } : null, all);
+      expect(all.length).toBeLessThanOrEqual(model.length);
     }
+    const everything: KeyEntry[] = [];
+    keys.collect(null, null, everything);
+    expect(everything).toEqual(model);
+  });
+
+  it('copies itself into an independent structure that shares the entries', () => {
+    const keys = new OrderedKeys([1]);
+    keys.load(Array.from({ length: 1000 }, (_, i) => ({ values: [i], seq: i, id: String(i) })));
+    const copy = keys.copy();
+    copy.insert({ values: [5.5], seq: 5000, id: 'x' });
+    expect(keys.remove({ values: [7], seq: 7, id: '7' })).toBe(true);
+    expect(copy.size).toBe(1001);
+    expect(keys.size).toBe(999);
+    expect([...copy.scan({ values: [5], inclusive: true }, { values: [7], inclusive: true })].map((entry) => entry.id)).toEqual(['5', 'x', '6', '7']);
+    expect([...keys.scan({ values: [5], inclusive: true }, { values: [7], inclusive: true })].map((entry) => entry.id)).toEqual(['5', '6']);
   });
 
   it('orders a descending field backwards, equal keys in natural order, and loads sorted entries in bulk', () => {

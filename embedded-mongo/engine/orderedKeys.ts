@@ -35,6 +35,14 @@ export class OrderedKeys {
     return this.count;
   }
 
+  /** An independent copy (for a copied collection): its own blocks, sharing the entries, which are never modified. */
+  copy(): OrderedKeys {
+    const copy = new OrderedKeys(this.directions);
+    copy.blocks = this.blocks.map((block) => block.slice());
+    copy.count = this.count;
+    return copy;
+  }
+
   /** Index order: each field by its direction, then natural order. */
   compare(a: KeyEntry, b: KeyEntry): number {
     const order = this.comparePrefix(a.values, b.values);
@@ -50,9 +58,16 @@ export class OrderedKeys {
     return 0;
   }
 
-  /** Fills an empty structure from entries already in index order, leaving every block half full. */
+  /**
+   * Fills an empty structure from entries already in index order, leaving every block half full. The entries are
+   * allocated anew in that order, so that they lie in memory in index order: a walk then reads them one after the
+   * other rather than all over the heap, as it would the entries of a build that met documents in natural order.
+   */
   load(sorted: KeyEntry[]): void {
-    for (let i = 0; i < sorted.length; i += MAX_BLOCK / 2) this.blocks.push(sorted.slice(i, i + MAX_BLOCK / 2));
+    const half = MAX_BLOCK / 2;
+    for (let i = 0; i < sorted.length; i += half) {
+      this.blocks.push(sorted.slice(i, i + half).map(({ values, seq, id }) => ({ values, seq, id })));
+    }
     this.count += sorted.length;
   }
 
@@ -133,6 +148,34 @@ export class OrderedKeys {
       b--;
       if (b >= 0) i = this.blocks[b].length - 1;
     }
+  }
+
+  /**
+   * Appends to `out` every entry between two bounds, in index order. Both ends are found by binary search, so the
+   * entries in between are copied without comparing any of them, which is what a walk that reads its whole range (no
+   * limit to stop it early) wants.
+   */
+  collect(lower: KeyBound | null, upper: KeyBound | null, out: KeyEntry[]): void {
+    const start = lower ? this.position((e) => this.atOrBeyond(e, lower, lower.inclusive)) : { block: 0, index: 0 };
+    const end = upper ? this.position((e) => this.atOrBeyond(e, upper, !upper.inclusive)) : { block: this.blocks.length, index: 0 };
+    for (let b = start.block, i = start.index; b < end.block || (b === end.block && i < end.index); b++, i = 0) {
+      const block = this.blocks[b];
+      const stop = b === end.block ? end.index : block.length;
+      for (; i < stop; i++) out.push(block[i]);
+    }
+  }
+
+  /** Whether an entry lies at a bound (when `at` is true) or beyond it, in index order. */
+  private atOrBeyond(entry: KeyEntry, bound: KeyBound, at: boolean): boolean {
+    const order = this.comparePrefix(entry.values, bound.values);
+    return at ? order >= 0 : order > 0;
+  }
+
+  /** Where the first entry satisfying a monotonic predicate is: its block and its index in that block. */
+  private position(predicate: (entry: KeyEntry) => boolean): { block: number; index: number } {
+    const block = this.blockFor(predicate);
+    if (block === this.blocks.length) return { block, index: 0 };
+    return { block, index: lowerBound(this.blocks[block], predicate) };
   }
 
   /** The first block whose last entry satisfies a monotonic predicate, or the number of blocks when none does. */

@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from './index';
+import { withLevers } from './levers';
 
 function members(count: number) {
   const engine = createEngine();
@@ -25,9 +26,14 @@ describe('index use', () => {
     const { engine } = members(4600);
     expect(engine.find('db', 'members', { filter: { code: 'M42' } }).map((d) => d.kg)).toEqual([42 % 17]);
     expect(engine.lastPlan).toEqual({ index: 'code_1', docsExamined: 1 });
+    // One interval per kelurahan, each narrowed by the range on kg: only the matches are examined.
     const found = engine.find('db', 'members', { filter: { kelurahan: { $in: ['K1', 'K2'] }, kg: { $gt: 10 } } });
-    expect(engine.lastPlan).toEqual({ index: 'kelurahan_1_kg_1', docsExamined: 200 });
+    expect(engine.lastPlan).toEqual({ index: 'kelurahan_1_kg_1', docsExamined: found.length });
+    expect(found).toHaveLength(70);
     expect(found.every((d) => (d.kg as number) > 10 && ['K1', 'K2'].includes(d.kelurahan as string))).toBe(true);
+    // Without the $in bounds, the walk is a lookup of both kelurahan and every one of their documents is examined.
+    withLevers({ indexBounds: false }, () => engine.find('db', 'members', { filter: { kelurahan: { $in: ['K1', 'K2'] }, kg: { $gt: 10 } } }));
+    expect(engine.lastPlan).toEqual({ index: 'kelurahan_1_kg_1', docsExamined: 200 });
   });
 
   it('scans when no index applies or when hinted to with $natural, with the same result', () => {

@@ -1,11 +1,13 @@
 import type { StoredRecord } from './collection';
 import { mongoError } from './errors';
-import { defaultIndexName, type Index, type IndexAccess } from './indexes';
+import { defaultIndexName, makesMultikey, type Index, type IndexAccess } from './indexes';
 import type { KeyBound, KeyEntry, OrderedKeys } from './orderedKeys';
 import type { CompiledFilter } from './query';
 import { parseSort, sortDocuments } from './sort';
 import type { Document } from './types';
-import { canonicalKey, typeOrder, TypeOrder } from './values';
+import { combinations, exactlyBounded, NOT_PINNED, pinnedValue, pinnedValues, pointPrefix, rangeOn, residualFilter } from './bounds';
+import { levers } from './levers';
+import { canonicalKey } from './values';
 
 /** What a query did, for tests and the benchmark to check that indexes are used. */
 export interface PlanStats {
@@ -31,6 +33,13 @@ export interface RecordSource {
   /** The `_id` index, then the secondary indexes. */
   accessPaths(): IndexAccess[];
   orderedKeys(access: IndexAccess): OrderedKeys;
+  /**
+   * The committed record with an insertion sequence, which the index entries carry. In a transaction's view it is
+   * only meaningful for documents the view does not override (overriddenSeqs tells which to leave out).
+   */
+  atSeq(seq: number): StoredRecord | undefined;
+  /** The sequences of the committed records that `overrides` replaces or hides. */
+  overriddenSeqs(): ReadonlySet<number>;
   readonly overrides?: ReadonlyMap<string, StoredRecord | null>;
 }
 
@@ -74,80 +83,6 @@ export interface QueryShape {
   hint?: Document | string;
 }
 
-function isOperatorObject(value: unknown): value is Document {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    typeOrder(value) === TypeOrder.Object &&
-    Object.keys(value).some((k) => k.startsWith('$'))
-  );
-}
-
-/**
- * A value an index can look up. Null, arrays and regular expressions are left to a scan: in MongoDB they
- * also match missing fields, whole arrays and patterns, which index keys alone cannot answer.
- */
-function lookupable(value: unknown): boolean {
-  const order = typeOrder(value);
-  return order !== TypeOrder.Null && order !== TypeOrder.Array && order !== TypeOrder.RegExp && order !== TypeOrder.MinKey && order !== TypeOrder.MaxKey;
-}
-
-/** The conditions a filter puts on a top-level field: its own, and those in top-level `$and` clauses. */
-function conditionsOn(filter: Document, field: string): unknown[] {
-  const found: unknown[] = [];
-  if (field in filter) found.push(filter[field]);
-  if (Array.isArray(filter.$and)) {
-    for (const clause of filter.$and) {
-      if (typeof clause === 'object' && clause !== null) found.push(...conditionsOn(clause as Document, field));
-    }
-  }
-  return found;
-}
-
-/** The values a filter pins a top-level field to (equality, `$eq` or `$in`), or null when it does not. */
-function pinnedValues(filter: Document, field: string): unknown[] | null {
-  for (const condition of conditionsOn(filter, field)) {
-    if (!isOperatorObject(condition)) {
-      if (lookupable(condition)) return [condition];
-      continue;
-    }
-    if ('$eq' in condition && lookupable(condition.$eq)) return [condition.$eq];
-    if (Array.isArray(condition.$in) && condition.$in.every(lookupable)) return condition.$in;
-  }
-  return null;
-}
-
-const NOT_PINNED = Symbol('not pinned');
-
-/** The single value a filter pins a field to, or NOT_PINNED. */
-function pinnedValue(filter: Document, field: string): unknown {
-  const values = pinnedValues(filter, field);
-  return values && values.length === 1 ? values[0] : NOT_PINNED;
-}
-
-interface Range {
-  low?: { value: unknown; inclusive: boolean };
-  high?: { value: unknown; inclusive: boolean };
-}
-
-/**
- * The range `$gt`, `$gte`, `$lt` and `$lte` put on a field, or null. The bounds are a superset in MongoDB's total
- * order of values; the filter still decides, so values of other types inside the range are simply rejected.
- */
-function rangeOn(filter: Document, field: string): Range | null {
-  const range: Range = {};
-  for (const condition of conditionsOn(filter, field)) {
-    if (!isOperatorObject(condition)) continue;
-    for (const [operator, value] of Object.entries(condition)) {
-      if (!lookupable(value)) continue;
-      if (operator === '$gt' || operator === '$gte') range.low = { value, inclusive: operator === '$gte' };
-      if (operator === '$lt' || operator === '$lte') range.high = { value, inclusive: operator === '$lte' };
-    }
-  }
-  return range.low || range.high ? range : null;
-}
-
 /** The index a hint names; an unknown index is MongoDB's BadValue. */
 export function resolveHint(source: RecordSource, hint: Document | string): IndexAccess | 'natural' {
   if (typeof hint === 'object' && '$natural' in hint) return 'natural';
@@ -159,13 +94,31 @@ export function resolveHint(source: RecordSource, hint: Document | string): Inde
   return index;
 }
 
+/** One stretch of an index's order that a walk reads. */
+interface Interval {
+  lower: KeyBound | null;
+  upper: KeyBound | null;
+}
+
+/** What a plan reaches: the candidate records, how many index keys it took, and what filter is left for them. */
+interface Candidates {
+  records: Iterable<StoredRecord>;
+  keys: () => number;
+  /** The filter the candidates must still pass, when the plan's bounds answer part of the query's (bounds.ts). */
+  filter?: CompiledFilter;
+}
+
 /** A way to find candidates, and how good it is. */
 interface Plan {
   access: Access;
   score: number;
   /** Whether candidates come in the requested sort order. */
   providesSort: boolean;
-  candidates(): { records: Iterable<StoredRecord>; keys: () => number };
+  /**
+   * The candidates, and how many index keys reaching them took. With `inOrder` false the caller needs no particular
+   * order (nothing to sort by the index, no limit to stop early), and a walk may yield them in natural order.
+   */
+  candidates(inOrder: boolean): Candidates;
 }
 
 function collectionScan(source: RecordSource): Plan {
@@ -229,9 +182,30 @@ function lookupPlan(source: RecordSource, access: IndexAccess, values: unknown[]
 }
 
 /**
- * A walk of an index's ordered keys: fields pinned by equality form a prefix, the next field may carry a range, and
- * when the remaining sort keys follow the index (all in its direction, or all against it) the walk yields documents
- * already sorted, so a limit stops it early.
+ * Whether walking an index in order (or backwards) yields the requested sort. Fields the filter pins to one value are
+ * the same in every result, so they drop out of both the sort and the index's order; what is left of the sort must be
+ * the start of what is left of the index, all in the index's directions or all against them.
+ */
+function followsIndex(access: IndexAccess, filter: Document, sortKeys: [string, 1 | -1][]): { follows: boolean; reverse: boolean } {
+  const constant = (field: string) => pinnedValue(filter, field) !== NOT_PINNED;
+  const order = access.fields.map((field, i) => [field, access.directions[i]] as const).filter(([field]) => !constant(field));
+  const remaining = sortKeys.filter(([field]) => !constant(field));
+  let reverse: boolean | undefined;
+  const follows = remaining.every(([field, direction], i) => {
+    if (order[i]?.[0] !== field) return false;
+    const along = direction === order[i][1];
+    reverse ??= !along;
+    return reverse === !along;
+  });
+  return { follows, reverse: follows && reverse === true };
+}
+
+/**
+ * A walk of an index's ordered keys, bounded as MongoDB bounds an index scan: the leading fields the filter pins to
+ * values (one value, or the list of an `$in`) give one interval per combination of values, and the next field may
+ * narrow each interval with a range. When the remaining sort keys follow the index (see followsIndex) the walk yields
+ * documents already sorted, so a limit stops it early. What the bounds answer exactly is not checked again on the
+ * documents (bounds.ts); the rest of the filter decides on every one of them.
  */
 function rangePlan(source: RecordSource, access: IndexAccess, filter: Document, sortKeys: [string, 1 | -1][]): Plan | null {
   if (access.isPartial || access.multikey) return null;
@@ -239,45 +213,35 @@ function rangePlan(source: RecordSource, access: IndexAccess, filter: Document, 
   const leading = access.fields[0];
   if (!(leading in filter) && !Array.isArray(filter.$and) && !sortKeys.some(([field]) => field === leading)) return null;
   if (overridesAreMultikey(source, access)) return null;
-  const equal: unknown[] = [];
-  for (const field of access.fields) {
-    const value = pinnedValue(filter, field);
-    if (value === NOT_PINNED) break;
-    equal.push(value);
-  }
-  const rangeField = access.fields[equal.length];
+  const points = pointPrefix(filter, access);
+  const rangeField = access.fields[points.length];
   const range = rangeField === undefined ? null : rangeOn(filter, rangeField);
   // A sparse index lacks the documents without the field; only a condition that excludes those may use it.
-  if (access.sparse && equal.length === 0 && !range) return null;
+  if (access.sparse && points.length === 0 && !range) return null;
 
-  // Sort keys on fields pinned to one value are constant; the rest must follow the index after its equality prefix.
-  const remaining = sortKeys.filter(([field]) => pinnedValue(filter, field) === NOT_PINNED);
-  let reverse: boolean | undefined;
-  let providesSort = remaining.every(([field, direction], i) => {
-    const position = equal.length + i;
-    if (access.fields[position] !== field) return false;
-    const along = direction === access.directions[position];
-    reverse ??= !along;
-    return reverse === !along;
-  });
-  if (!providesSort) reverse = false;
   const sortRequested = sortKeys.length > 0;
-  const boundFields = equal.length + (range ? 1 : 0);
-  if (boundFields === 0 && !(sortRequested && providesSort)) return null;
-  providesSort = providesSort || !sortRequested;
+  const sorted = followsIndex(access, filter, sortKeys);
+  const boundFields = points.length + (range ? 1 : 0);
+  if (boundFields === 0 && !(sortRequested && sorted.follows)) return null;
+  const providesSort = sorted.follows || !sortRequested;
+  const backward = sorted.reverse;
 
-  let lower: KeyBound | null = equal.length > 0 ? { values: equal, inclusive: true } : null;
-  let upper: KeyBound | null = lower;
   // In a descending field, values above the range's low end come first in index order.
-  const rangeDirection = access.directions[equal.length];
+  const rangeDirection = access.directions[points.length];
   const first = range ? (rangeDirection === 1 ? range.low : range.high) : undefined;
   const last = range ? (rangeDirection === 1 ? range.high : range.low) : undefined;
-  if (first) lower = { values: [...equal, first.value], inclusive: first.inclusive };
-  if (last) upper = { values: [...equal, last.value], inclusive: last.inclusive };
+  const intervals: Interval[] = combinations(points).map((prefix) => ({
+    lower: first ? { values: [...prefix, first.value], inclusive: first.inclusive } : prefix.length > 0 ? { values: prefix, inclusive: true } : null,
+    upper: last ? { values: [...prefix, last.value], inclusive: last.inclusive } : prefix.length > 0 ? { values: prefix, inclusive: true } : null,
+  }));
+  if (backward) intervals.reverse();
   const bounds = () => {
     const shown: Record<string, string[]> = {};
     access.fields.forEach((field, i) => {
-      shown[field] = i < equal.length ? [`[${bound(equal[i])}, ${bound(equal[i])}]`] : allValues(access.directions[i]);
+      if (i < points.length) {
+        const values = points[i].map((value) => `[${bound(value)}, ${bound(value)}]`);
+        shown[field] = backward ? values.reverse() : values;
+      } else shown[field] = allValues(access.directions[i]);
     });
     if (range) {
       const open = rangeDirection === 1 ? ['MinKey', 'MaxKey'] : ['MaxKey', 'MinKey'];
@@ -287,30 +251,108 @@ function rangePlan(source: RecordSource, access: IndexAccess, filter: Document, 
     }
     return shown;
   };
-  const backward = reverse === true;
   return {
     access: { stage: 'IXSCAN', index: access, method: 'range', bounds, direction: backward ? 'backward' : 'forward' },
     score: 10 * boundFields + (sortRequested && providesSort ? 5 : 0),
     providesSort,
-    candidates() {
+    candidates(inOrder) {
+      const filtering = residualFilter(filter, exactlyBounded(filter, access, points.length, range ? rangeField : undefined));
+      if (!inOrder && levers.indexBounds) {
+        const { records, keys } = walkInNaturalOrder(source, access, intervals);
+        return { records, keys: () => keys, filter: filtering };
+      }
       let keys = 0;
-      const keyed = orderedEntries(source, access, lower, upper, backward);
       function* records(): Generator<StoredRecord> {
-        for (const entry of keyed) {
-          keys++;
-          const record = source.get(entry.id);
-          if (record) yield record;
+        for (const { lower, upper } of intervals) {
+          for (const entry of orderedEntries(source, access, lower, upper, backward)) {
+            keys++;
+            const record = source.get(entry.id);
+            if (record) yield record;
+          }
         }
       }
-      return { records: records(), keys: () => keys };
+      return { records: records(), keys: () => keys, filter: filtering };
     },
   };
+}
+
+/**
+ * The records of a walk's intervals in natural order, each once, with how many keys the walk went through. The
+ * committed entries come straight from the index's ordered keys and are read by sequence number (see ascending),
+ * which is the order the documents lie in memory. In a transaction's view the documents it overrides are left out of
+ * those, and its own versions that fall in the intervals are merged in by sequence.
+ */
+function walkInNaturalOrder(source: RecordSource, access: IndexAccess, intervals: Interval[]): { records: StoredRecord[]; keys: number } {
+  const ordered = source.orderedKeys(access);
+  const entries: KeyEntry[] = [];
+  for (const { lower, upper } of intervals) ordered.collect(lower, upper, entries);
+  const overrides = source.overrides && source.overrides.size > 0 ? source.overrides : null;
+  const committed: StoredRecord[] = [];
+  for (const seq of ascending(entries, overrides ? source.overriddenSeqs() : null)) {
+    const record = source.atSeq(seq);
+    if (record) committed.push(record);
+  }
+  if (!overrides) return { records: committed, keys: entries.length };
+  const own: StoredRecord[] = [];
+  for (const record of overrides.values()) {
+    const keys = record ? access.entriesFor(record.doc) ?? [] : [];
+    if (keys.some((key) => intervals.some(({ lower, upper }) => withinBounds(ordered, key.values, lower, upper)))) own.push(record as StoredRecord);
+  }
+  own.sort((a, b) => a.seq - b.seq);
+  const records: StoredRecord[] = [];
+  let next = 0;
+  for (const record of committed) {
+    while (next < own.length && own[next].seq < record.seq) records.push(own[next++]);
+    records.push(record);
+  }
+  while (next < own.length) records.push(own[next++]);
+  return { records, keys: entries.length + own.length };
+}
+
+/** Whether key values lie between two bounds of an index's order. */
+function withinBounds(keys: OrderedKeys, values: readonly unknown[], lower: KeyBound | null, upper: KeyBound | null): boolean {
+  if (lower) {
+    const order = keys.comparePrefix(values, lower.values);
+    if (lower.inclusive ? order < 0 : order <= 0) return false;
+  }
+  if (upper) {
+    const order = keys.comparePrefix(values, upper.values);
+    if (upper.inclusive ? order > 0 : order >= 0) return false;
+  }
+  return true;
+}
+
+/**
+ * The sequence numbers of a collection's entries in ascending order. They are integers below the collection's next
+ * sequence, so when they are not too spread out they are sorted by marking each in a byte per possible value and
+ * reading the marks back, in time proportional to their spread; otherwise by a numeric sort.
+ */
+function ascending(entries: readonly KeyEntry[], skipped: ReadonlySet<number> | null): Iterable<number> {
+  if (entries.length === 0) return [];
+  let low = Infinity;
+  let high = -Infinity;
+  for (const { seq } of entries) {
+    if (seq < low) low = seq;
+    if (seq > high) high = seq;
+  }
+  const spread = high - low + 1;
+  if (spread > 8 * entries.length + 4096) {
+    const seqs = Float64Array.from(entries, (entry) => entry.seq).sort();
+    return skipped ? seqs.filter((seq) => !skipped.has(seq)) : seqs;
+  }
+  const marks = new Uint8Array(spread);
+  for (const { seq } of entries) marks[seq - low] = 1;
+  for (const seq of skipped ?? []) if (seq >= low && seq <= high) marks[seq - low] = 0;
+  const seqs = new Float64Array(entries.length);
+  let next = 0;
+  for (let i = 0; i < spread; i++) if (marks[i] === 1) seqs[next++] = low + i;
+  return seqs.subarray(0, next);
 }
 
 /** A view's overriding versions may hold arrays that the collection's index has never seen. */
 function overridesAreMultikey(source: RecordSource, access: IndexAccess): boolean {
   if (!source.overrides) return false;
-  for (const record of source.overrides.values()) if (record && (access.entriesFor(record.doc)?.length ?? 0) > 1) return true;
+  for (const record of source.overrides.values()) if (record && makesMultikey(access.entriesFor(record.doc))) return true;
   return false;
 }
 
@@ -325,23 +367,12 @@ function* orderedEntries(source: RecordSource, access: IndexAccess, lower: KeyBo
     yield* keys.scan(lower, upper, reverse);
     return;
   }
-  const inBounds = (entry: KeyEntry) => {
-    if (lower) {
-      const order = keys.comparePrefix(entry.values, lower.values);
-      if (lower.inclusive ? order < 0 : order <= 0) return false;
-    }
-    if (upper) {
-      const order = keys.comparePrefix(entry.values, upper.values);
-      if (upper.inclusive ? order > 0 : order >= 0) return false;
-    }
-    return true;
-  };
   const extra: KeyEntry[] = [];
   for (const [id, record] of overrides) {
     if (!record) continue;
     for (const entry of access.entriesFor(record.doc) ?? []) {
       const keyed = { values: entry.values, seq: record.seq, id };
-      if (inBounds(keyed)) extra.push(keyed);
+      if (withinBounds(keys, keyed.values, lower, upper)) extra.push(keyed);
     }
   }
   const order = (a: KeyEntry, b: KeyEntry) => (reverse ? -keys.compare(a, b) : keys.compare(a, b));
@@ -386,12 +417,14 @@ export function runQuery(source: RecordSource, shape: QueryShape, compiled: Comp
   const sortInMemory = sortKeys.length > 0 && !plan.providesSort;
   // Without a sort to do afterwards the walk can stop as soon as it has enough documents.
   const stopAfter = !sortInMemory && limit > 0 ? skip + limit : Infinity;
-  const { records: candidates, keys } = plan.candidates();
+  // Order matters when the plan's order is the sort, or when a limit stops the walk at the first matches.
+  const inOrder = (sortKeys.length > 0 && !sortInMemory) || limit > 0;
+  const { records: candidates, keys, filter = compiled } = plan.candidates(inOrder);
   let docsExamined = 0;
   let matched: StoredRecord[] = [];
   for (const record of candidates) {
     docsExamined++;
-    if (compiled.matchesAll || compiled.test(record.doc)) {
+    if (filter.matchesAll || filter.test(record.doc)) {
       matched.push(record);
       if (matched.length >= stopAfter) break;
     }

@@ -3,6 +3,7 @@ import { Aggregator } from 'mingo/aggregator';
 import type { Options } from 'mingo/types';
 import { MongoError, mongoError } from './errors';
 import { storeContext } from './operators';
+import { planProjection } from './projection';
 import type { Document } from './types';
 
 export const USE_REAL_MONGODB = 'use a real MongoDB through MONGODB_URI';
@@ -118,6 +119,8 @@ const isSlice = (value: unknown) => typeof value === 'object' && value !== null 
  */
 export function projectDocuments(docs: Document[], projection: Document | undefined): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
+  const direct = planProjection(projection);
+  if (direct) return docs.map(direct);
   const entries = Object.entries(projection);
   const slices = entries.filter(([, value]) => isSlice(value));
   const rest = entries.filter(([, value]) => !isSlice(value));

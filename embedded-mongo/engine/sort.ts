@@ -1,5 +1,5 @@
-import { resolve } from 'mingo/util';
 import { mongoError } from './errors';
+import { pathReader, type PathReader } from './paths';
 import type { Document } from './types';
 import { compareValues } from './values';
 
@@ -21,8 +21,8 @@ export function parseSort(spec: Document): [string, Direction][] {
  * The value a document sorts by on one key. An array sorts by its smallest element when ascending and its
  * largest when descending; a missing field sorts as null, as in MongoDB.
  */
-function sortValue(doc: Document, path: string, direction: Direction): unknown {
-  const value = resolve(doc, path, { unwrapArray: true });
+function sortValue(doc: Document, read: PathReader, direction: Direction): unknown {
+  const value = read(doc);
   if (!Array.isArray(value)) return value ?? null;
   if (value.length === 0) return undefined;
   let best = value[0];
@@ -34,7 +34,8 @@ function sortValue(doc: Document, path: string, direction: Direction): unknown {
 export function sortDocuments<T extends Document>(docs: T[], spec: Document): T[] {
   const keys = parseSort(spec);
   if (keys.length === 0) return docs.slice();
-  const decorated = docs.map((doc, position) => ({ doc, position, values: keys.map(([path, dir]) => sortValue(doc, path, dir)) }));
+  const readers = keys.map(([path]) => pathReader(path, { unwrapArray: true }));
+  const decorated = docs.map((doc, position) => ({ doc, position, values: keys.map(([, dir], i) => sortValue(doc, readers[i], dir)) }));
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {
       const order = compareValues(a.values[i], b.values[i]);

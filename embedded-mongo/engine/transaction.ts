@@ -76,6 +76,23 @@ class TransactionView implements RecordSource {
     return this.base.findIndex(name);
   }
 
+  atSeq(seq: number): StoredRecord | undefined {
+    return this.base.atSeq(seq);
+  }
+
+  private overridden: Set<number> | null = null;
+
+  overriddenSeqs(): ReadonlySet<number> {
+    if (!this.overridden) {
+      this.overridden = new Set();
+      for (const id of this.overrides.keys()) {
+        const committed = this.base.get(id);
+        if (committed) this.overridden.add(committed.seq);
+      }
+    }
+    return this.overridden;
+  }
+
   get idIndex(): IndexAccess {
     return this.base.idIndex;
   }

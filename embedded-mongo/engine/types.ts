@@ -137,6 +137,13 @@ export interface CollectionInfo {
   idIndex: { v: 2; key: { _id: 1 }; name: '_id_' };
 }
 
+/** What cloneDatabase copied. */
+export interface CloneSummary {
+  collections: number;
+  documents: number;
+  indexes: number;
+}
+
 export interface DatabaseInfo {
   name: string;
   sizeOnDisk: number;
@@ -194,6 +201,11 @@ export interface EngineTransaction {
 export interface StorageEngine extends DataOperations {
   listDatabases(): DatabaseInfo[];
   dropDatabase(db: string): void;
+  /**
+   * Copies database `from`, as it is now, into the new database `to` (an embedded-store extension, for tests).
+   * Throws NamespaceNotFound (26) when `from` does not exist and NamespaceExists (48) when `to` does.
+   */
+  cloneDatabase(from: string, to: string): CloneSummary;
   listCollections(db: string, filter?: Document): CollectionInfo[];
   /** Throws NamespaceExists (48) when the collection exists. */
   createCollection(db: string, collection: string): void;

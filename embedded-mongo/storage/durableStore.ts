@@ -43,7 +43,10 @@ export interface DurableStore {
    * `encodings` are inserted documents' bytes as the client sent them, written instead of serialising them again.
    */
   persist(encodings?: ReadonlyMap<Document, Uint8Array>): Promise<void>;
-  /** Writes a snapshot now and starts a new journal; settles when the snapshot is in place. */
+  /**
+   * Writes a snapshot holding at least the state as of this call (after waiting for one already running) and starts
+   * a new journal; settles when the snapshot is in place.
+   */
   compact(): Promise<SnapshotSummary | null>;
   /** The latest snapshot this store wrote, if any. */
   readonly lastSnapshot: SnapshotSummary | null;
@@ -180,7 +183,18 @@ class DirectoryStore implements DurableStore {
   }
 
   compact(): Promise<SnapshotSummary | null> {
-    if (this.compacting) return this.compacting;
+    // A compaction already running holds the state as of its start; the caller asks for the state as of now, so it
+    // waits for that one and then compacts what came after it, if anything did.
+    if (this.compacting) return this.compacting.catch(() => null).then(() => this.compacting ?? this.compactAgain());
+    return this.compactNow();
+  }
+
+  private compactAgain(): Promise<SnapshotSummary | null> {
+    if (this.changes.empty && this.journal.recordsSinceRotation === 0 && this.lastSnapshot) return Promise.resolve(this.lastSnapshot);
+    return this.compactNow();
+  }
+
+  private compactNow(): Promise<SnapshotSummary | null> {
     const run = async () => {
       // Everything applied so far goes into the old journal; the snapshot holds exactly that state.
       this.journalChanges();

@@ -129,6 +129,9 @@ export function decodeChanges(payload: Buffer): ChangeOp[] {
       case 'dropIndexes':
         ops.push({ op: 'dropIndexes', db, coll, names: header.names as string[] });
         break;
+      case 'cloneDatabase':
+        ops.push({ op: 'cloneDatabase', db, to: String(header.to) });
+        break;
       default:
         throw new Error(`unknown change '${String(header.op)}' in a journal record`);
     }
