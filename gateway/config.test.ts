@@ -18,6 +18,13 @@ describe('gateway settings', () => {
     expect(() => parseApiKeys('key-for-nobody-0001=agency:nonexistent')).toThrow(/API_KEYS entry 1 is invalid/);
   });
 
+  it("refuses in production the development keys of .env.example, naming the entry's role and never the key", () => {
+    expect(() => parseApiKeys('dev-dashboard-key-01=dashboard', { production: true })).toThrow(/API_KEYS entry 1 \(dashboard\) is a development key/);
+    expect(() => parseApiKeys('dev-dashboard-key-01=dashboard', { production: true })).not.toThrow(/dev-dashboard-key-01/);
+    expect(() => readGatewayConfig({ NODE_ENV: 'production', IDENTITY_SECRET: SECRET, API_KEYS: 'key-for-dashboards-1=dashboard,dev-tax-key-0000001=agency:tax' })).toThrow(/API_KEYS entry 2/);
+    expect(parseApiKeys('dev-dashboard-key-01=dashboard').get('dev-dashboard-key-01')?.role).toBe('dashboard');
+  });
+
   it('knows the roles of this city only: the cross-agency roles and one per registered agency', () => {
     expect(isKnownRole('agency:tax')).toBe(true);
     expect(isKnownRole('caseworker')).toBe(true);

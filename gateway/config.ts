@@ -72,7 +72,11 @@ export interface GatewayConfig {
   explorer: boolean;
 }
 
-export function parseApiKeys(raw: string | undefined): Map<string, ApiKey> {
+/**
+ * API_KEYS as "<key>=<role>" pairs. In production a development key from .env.example (they all start with
+ * "dev-") is refused as the development secrets are: anyone who has read the repository knows it.
+ */
+export function parseApiKeys(raw: string | undefined, { production = false } = {}): Map<string, ApiKey> {
   const keys = new Map<string, ApiKey>();
   if (!raw) return keys;
   raw
@@ -89,6 +93,9 @@ export function parseApiKeys(raw: string | undefined): Map<string, ApiKey> {
         );
       }
       if (key.length < 16) throw new ConfigError(`API_KEYS entry ${index + 1} has a key shorter than 16 characters.`);
+      if (production && key.startsWith('dev-')) {
+        throw new ConfigError(`API_KEYS entry ${index + 1} (${role}) is a development key from .env.example; set a real one in production.`);
+      }
       keys.set(key, { role, label: `api-key-${index + 1}:${role}` });
     });
   return keys;
@@ -111,7 +118,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: readPort(env, 'PORT', 4000),
     host: env.HOST || '127.0.0.1',
     identitySecret: requireSecret(env, 'IDENTITY_SECRET'),
-    apiKeys: parseApiKeys(env.API_KEYS),
+    apiKeys: parseApiKeys(env.API_KEYS, { production }),
     jwtSecret: env.JWT_SECRET ? requireSecret(env, 'JWT_SECRET') : undefined,
     jwtIssuer: env.JWT_ISSUER || undefined,
     jwtAudience: env.JWT_AUDIENCE || undefined,

@@ -11,6 +11,8 @@ import { buildGateway, type BuiltGateway } from '../server';
  */
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 const DEV_KEYS = 'dev-dashboard-key-0001=dashboard,dev-tax-key-0000001=agency:tax,second-tax-key-00001=agency:tax';
+/** A production gateway refuses the development keys at start, so it gets keys of its own. */
+const PRODUCTION_KEYS = 'city-dashboard-key-001=dashboard,city-tax-key-00000001=agency:tax';
 
 /** The first request of each kind of page builds GraphiQL with esbuild: seconds on a busy two-core machine. */
 const BUILDS = { timeout: 120_000 };
@@ -103,18 +105,18 @@ describe('in development', () => {
 
 describe('in production', () => {
   it('is off unless EXPLORER=true says otherwise', async () => {
-    const { handle } = await gateway({ NODE_ENV: 'production' });
+    const { handle } = await gateway({ NODE_ENV: 'production', API_KEYS: PRODUCTION_KEYS });
     expect((await handle(request('/graphql', { accept: BROWSER_ACCEPT }))).headers['content-type']).toBe('application/json; charset=utf-8');
     expect((await handle(request('/explorer/keys.json'))).status).toBe(404);
   });
 
   it('with EXPLORER=true serves the page, but hands out no keys', BUILDS, async () => {
-    const { handle } = await gateway({ NODE_ENV: 'production', EXPLORER: 'true' });
+    const { handle } = await gateway({ NODE_ENV: 'production', API_KEYS: PRODUCTION_KEYS, EXPLORER: 'true' });
     const page = await handle(request('/graphql', { accept: BROWSER_ACCEPT }));
     expect(page.status).toBe(200);
     expect(setupOf(page.body).keysUrl).toBeUndefined();
     const keys = await handle(request('/explorer/keys.json'));
     expect(keys.status).toBe(404);
-    expect(keys.body).not.toContain('dev-');
+    expect(keys.body).not.toContain('city-dashboard-key-001');
   });
 });
