@@ -17,5 +17,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time, also on a two-core machine (Vitest would run one there): most of a file's time
+    // is spent waiting on the servers it started, so a second file fills the gaps.
+    maxWorkers: 2,
+    // Each agency's sample data is seeded once per run and loaded by every test that asks for it.
+    globalSetup: ['test/support/sampleData.ts'],
   },
 });

@@ -1,6 +1,6 @@
 import { createEngine } from './engine/index';
 import { EmbeddedServer } from './server/server';
-import { openDurableStore, type DurableStore, type Recovery } from './storage/durableStore';
+import { loadClosedDirectory, openDurableStore, type DurableStore, type Recovery } from './storage/durableStore';
 import type { SnapshotSummary } from './storage/snapshot';
 
 export { REPLICA_SET_NAME } from './commands/handshake';
@@ -17,6 +17,12 @@ export interface EmbeddedMongoOptions {
    * journaled there before its reply. Without it the store keeps its data in memory only.
    */
   dataDir?: string;
+  /**
+   * Data directories of stores that were closed cleanly, loaded into this store's memory at start and never
+   * written to: several in-memory stores can start from one seeded sample this way (each directory must hold
+   * other databases than the rest). Not with `dataDir`.
+   */
+  loadFrom?: string[];
   /** With `dataDir`: the journal size, in bytes, past which a snapshot is written. Defaults to 64 MiB. */
   compactAfterBytes?: number;
   /** How long an unused cursor lives before it is freed. Defaults to mongod's 10 minutes. */
@@ -51,6 +57,10 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const log = options.log ?? ((line: string) => process.stderr.write(`[embedded-mongo] ${line}\n`));
   const engine = createEngine();
   let durable: DurableStore | undefined;
+  if (options.loadFrom && options.dataDir !== undefined) {
+    throw new Error('Expected either dataDir (a store kept on disk) or loadFrom (an in-memory store started from saved data), not both.');
+  }
+  for (const directory of options.loadFrom ?? []) await loadClosedDirectory(directory, engine);
   if (options.dataDir !== undefined) {
     durable = await openDurableStore(options.dataDir, engine, { compactAfterBytes: options.compactAfterBytes, log });
   }

@@ -228,3 +228,39 @@ describe.runIf(EMBEDDED)('a data directory (embedded store)', () => {
     }
   });
 });
+
+describe.runIf(EMBEDDED)('in-memory stores started from a closed data directory (loadFrom)', () => {
+  it('each start with its data, write only to themselves, and leave the directory as it was', async () => {
+    const directory = await temporaryDirectory();
+    await withStore(directory, async (client) => {
+      await client.db('kediri_tax').collection('reports').createIndex({ period: 1 }, { unique: true });
+      await client.db('kediri_tax').collection('reports').insertMany([{ period: '2023-01' }, { period: '2023-02' }]);
+    });
+    const before = await readdir(directory);
+    const [one, two] = await Promise.all([startEmbeddedMongo({ port: 0, loadFrom: [directory], log: () => {} }), startEmbeddedMongo({ port: 0, loadFrom: [directory], log: () => {} })]);
+    const [first, second] = await Promise.all([MongoClient.connect(one.uri), MongoClient.connect(two.uri)]);
+    try {
+      await first.db('kediri_tax').collection('reports').insertOne({ period: '2023-03' });
+      // The unique index came with the data.
+      await expect(first.db('kediri_tax').collection('reports').insertOne({ period: '2023-01' })).rejects.toMatchObject({ code: 11000 });
+      expect(await first.db('kediri_tax').collection('reports').countDocuments()).toBe(3);
+      expect(await second.db('kediri_tax').collection('reports').countDocuments()).toBe(2);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await Promise.all([one.stop(), two.stop()]);
+    }
+    expect(await readdir(directory)).toEqual(before);
+    expect(await withStore(directory, (client) => client.db('kediri_tax').collection('reports').countDocuments())).toBe(2);
+  });
+
+  it('refuses a directory in use, whose journal holds changes its snapshot does not, and a store asked for both', async () => {
+    const directory = await temporaryDirectory();
+    await withStore(directory, (client) => client.db('city').collection('people').insertOne({ name: 'Sri' }));
+    await withStore(directory, async (client) => {
+      await client.db('city').collection('people').insertOne({ name: 'Budi' });
+      await expect(startEmbeddedMongo({ port: 0, loadFrom: [directory], log: () => {} })).rejects.toThrow(/holds changes after its snapshot.*in use or was not closed cleanly/);
+    });
+    await expect(startEmbeddedMongo({ port: 0, loadFrom: [await temporaryDirectory()], log: () => {} })).rejects.toThrow(/has no snapshot to load/);
+    await expect(startEmbeddedMongo({ port: 0, dataDir: directory, loadFrom: [directory], log: () => {} })).rejects.toThrow(/either dataDir .* or loadFrom/);
+  });
+});

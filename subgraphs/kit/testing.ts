@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { request } from 'undici';
 import { startEmbeddedMongo } from '../../embedded-mongo';
 import { IDENTITY_HEADER, signIdentity, type Identity, type ResidentGrant, type Role } from '../../platform/identity';
@@ -14,6 +16,25 @@ export const TEST_SECRETS = {
   residentIdSecret: 'test-resident-secret-0123456789abcdef',
   auditSecret: 'test-audit-secret-0123456789abcdef0123',
 } as const;
+
+/**
+ * Where the test run's global setup (test/support/sampleData.ts) left each agency's seeded sample: folders
+ * (separated as in PATH) holding one data directory per agency. Unset outside such a run, when tests seed
+ * for themselves.
+ */
+export const SAMPLE_DATA_ENV = 'KEDIRI_TEST_SAMPLE_DATA';
+
+/** The seeded data directory of an agency that the run's global setup prepared, if it prepared one. */
+export function sampleDataDirectory(agency: string): string | undefined {
+  const roots = (process.env[SAMPLE_DATA_ENV] ?? '').split(delimiter).filter(Boolean);
+  return roots.map((root) => join(root, agency)).find((directory) => existsSync(directory));
+}
+
+/** An in-memory store for one test, holding the sample data of these agencies when it is to be seeded. */
+export function startTestStore(agencies: string[], seeded: boolean) {
+  const loadFrom = seeded ? agencies.map(sampleDataDirectory).filter((directory) => directory !== undefined) : [];
+  return startEmbeddedMongo({ port: 0, loadFrom });
+}
 
 export interface GraphQLResult<T = any> {
   status: number;
@@ -96,7 +117,7 @@ export async function startTestSubgraph<Models extends ModelMap, Loaders>(
   definition: AgencyDefinition<Models, Loaders>,
   options: { seed?: boolean; mongoUri?: string } = {},
 ): Promise<TestSubgraph<Models>> {
-  const store = options.mongoUri ? undefined : await startEmbeddedMongo({ port: 0 });
+  const store = options.mongoUri ? undefined : await startTestStore([definition.name], options.seed ?? false);
   const mongoUri = options.mongoUri ?? store!.uri;
   const running = await startSubgraph(definition, {
     port: 0,

@@ -1,11 +1,10 @@
 import { MongoClient } from 'mongodb';
-import { startEmbeddedMongo } from '../../embedded-mongo';
 import { readGatewayConfig } from '../../gateway/config';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server';
 import type { Role } from '../../platform/identity';
 import { loadDefinition } from '../../subgraphs/definitions';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/kit/subgraph';
-import { dataCommandsOf, postGraphQL, TEST_SECRETS, type GraphQLResult } from '../../subgraphs/kit/testing';
+import { dataCommandsOf, postGraphQL, startTestStore, TEST_SECRETS, type GraphQLResult } from '../../subgraphs/kit/testing';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
 /**
@@ -49,7 +48,7 @@ export async function startCityGraph(
   } = {},
 ): Promise<CityGraph> {
   const names = options.subgraphs ?? SUBGRAPHS.map((entry) => entry.name);
-  const store = await startEmbeddedMongo({ port: 0 });
+  const store = await startTestStore(names, options.seed ?? true);
   const subgraphs: Record<string, RunningSubgraph> = {};
   try {
     // One after another: seeding several agencies at once on two cores only slows each of them.

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
+import { startEmbeddedMongo } from '../../embedded-mongo';
+import { projectPath } from '../../platform/paths';
+import { loadDefinition } from '../../subgraphs/definitions';
+import { seedDatabase } from '../../subgraphs/kit/seeding';
+import { SAMPLE_DATA_ENV, sampleDataDirectory, TEST_SECRETS } from '../../subgraphs/kit/testing';
+import { SUBGRAPHS } from '../../subgraphs/registry';
+
+/**
+ * Vitest's global setup: each agency's sample data is seeded once, into a store of its own on a data
+ * directory closed cleanly, so that its snapshot holds it all. Every test that asks for sample data then
+ * starts its own in-memory store loaded from those directories (well under a second) instead of seeding
+ * again (seconds per agency): the sample is shared read-only, and what a test writes stays in its own store.
+ *
+ * The directories are kept under node_modules/.cache, named by a hash of everything that decides their
+ * content (the subgraphs' and the store's code, the installed packages, the day): a second run of the suite
+ * reuses them, and any change to a seed, a model or the store's files seeds afresh. They reach the test
+ * processes through SAMPLE_DATA_ENV. A run started from inside another (a test that runs the suite of a
+ * scaffolded copy) reuses the outer run's agencies and seeds only the ones it alone has.
+ */
+const CACHE = projectPath('node_modules', '.cache', 'kediri-test-sample');
+
+export default async function seedSampleDataOnce(): Promise<void> {
+  const root = join(CACHE, sampleKey());
+  const started = Date.now();
+  const seeded: string[] = [];
+  for (const entry of SUBGRAPHS) {
+    const definition = await loadDefinition(entry.name);
+    if (!definition.seed || sampleDataDirectory(entry.name) || existsSync(join(root, entry.name))) continue;
+    // Seeded beside, then renamed into place: a run stopped half-way, or two runs at once, never leave a
+    // directory that looks complete and is not.
+    const partial = join(root, `${entry.name}.${process.pid}.partial`);
+    rmSync(partial, { recursive: true, force: true });
+    const store = await startEmbeddedMongo({ port: 0, dataDir: partial, log: () => {} });
+    try {
+      await seedDatabase(definition, store.uri, TEST_SECRETS);
+    } finally {
+      await store.stop();
+    }
+    try {
+      renameSync(partial, join(root, entry.name));
+    } catch (error) {
+      // Another run put the same sample in place first.
+      if (!existsSync(join(root, entry.name))) throw error;
+      rmSync(partial, { recursive: true, force: true });
+    }
+    seeded.push(entry.name);
+  }
+  // A run inside another shares the outer run's cache, whose sample it must leave alone.
+  if (!process.env[SAMPLE_DATA_ENV]) removeStaleSamples(root);
+  process.env[SAMPLE_DATA_ENV] = [process.env[SAMPLE_DATA_ENV], root].filter(Boolean).join(delimiter);
+  if (seeded.length > 0) {
+    process.stdout.write(`Seeded the sample data of ${seeded.join(', ')} for the tests in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
+  }
+}
+
+/** A hash of the sources the sample depends on, the lockfile and today's date (UTC). */
+function sampleKey(): string {
+  const hash = createHash('sha256').update(new Date().toISOString().slice(0, 10));
+  const lockfile = projectPath('package-lock.json');
+  if (existsSync(lockfile)) hash.update(readFileSync(lockfile));
+  for (const folder of ['subgraphs', 'embedded-mongo', 'platform']) {
+    for (const file of sourceFiles(projectPath(folder))) hash.update(relative(projectPath(), file)).update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.(ts|csv|json|graphql)$/.test(entry.name) && !entry.name.endsWith('.test.ts'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => !/(^|\/)(\.[^/]+|node_modules)\//.test(relative(folder, file)))
+    .sort();
+}
+
+/** Samples of other sources are of no further use once no run can still be reading them (an hour on). */
+function removeStaleSamples(keep: string): void {
+  mkdirSync(CACHE, { recursive: true });
+  for (const name of readdirSync(CACHE)) {
+    const folder = join(CACHE, name);
+    if (folder !== keep && Date.now() - statSync(folder).mtimeMs > 3_600_000) rmSync(folder, { recursive: true, force: true });
+  }
+}
