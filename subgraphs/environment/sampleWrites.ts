@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { addDays, isoDay, parseIsoDay, startOfKediriDay, todayInKediri } from '../kit/calendar';
 import type { Random } from '../kit/random';
 import { samplePopulation } from '../kit/residents';
-import { accepted, type RandomWrite } from '../kit/testing';
+import { accepted, pickRecord, type RandomWrite } from '../kit/testing';
 import type { EnvironmentModels, MemberDoc, WasteBankDoc } from './models';
 import { isActiveOn, isMemberOn, type ActivePeriod } from './rules';
 
@@ -23,13 +23,6 @@ const KINDS = ['CASH', 'LEBARAN', 'GROCERIES'];
 
 /** The price lists of the sample begin here: weigh-ins before it have no price. */
 const FIRST_PRICED_DAY = parseIsoDay('2021-01-01')!;
-
-/** A record matching `filter`, the `index`-th (modulo their number) in id order: ids first, then the one record. */
-async function pick<T>(model: { find(filter: object, projection?: object): any; findById(id: unknown): any }, filter: object, index: number): Promise<T | undefined> {
-  const ids = (await model.find(filter, { _id: 1 }).lean()) as { _id: unknown }[];
-  if (ids.length === 0) return undefined;
-  return (await model.findById(ids[index % ids.length]._id).lean()) as T;
-}
 
 /**
  * A random calendar day from `from` to `to` (both included) on which the waste bank was active and `also`
@@ -55,7 +48,7 @@ export const randomWrites: RandomWrite<EnvironmentModels> = async (random, { que
   const today = todayInKediri();
 
   if (choice === 'withdraw') {
-    const saver = await pick<MemberDoc>(models.Member, { balance: { $gte: 1_000 } }, index);
+    const saver = await pickRecord<MemberDoc>(models.Member, { balance: { $gte: 1_000 } }, index);
     if (saver) {
       const amount = random.int(1, Math.min(saver.balance, 250_000));
       const input = { memberId: String(saver._id), amount, kind: random.pick(KINDS), idempotencyKey: `sample-${randomUUID()}` };
@@ -64,7 +57,7 @@ export const randomWrites: RandomWrite<EnvironmentModels> = async (random, { que
   }
 
   if (choice === 'register') {
-    const bank = await pick<WasteBankDoc>(models.WasteBank, {}, index);
+    const bank = await pickRecord<WasteBankDoc>(models.WasteBank, {}, index);
     const joinedOn = bank && dayWhen(random, bank.activePeriods, later(bank.establishedAt, FIRST_PRICED_DAY), today);
     if (bank && joinedOn) {
       const neighbours = samplePopulation().filter((person) => person.kelurahanCode === bank.kelurahanCode);
@@ -82,7 +75,7 @@ export const randomWrites: RandomWrite<EnvironmentModels> = async (random, { que
   // that day is 1 January: a weigh-in of Kediri's new year that UTC would count in the old one.
   const newYearsDay = random.chance(0.2) ? parseIsoDay(`${random.int(2022, today.getUTCFullYear())}-01-01`)! : undefined;
   for (let attempt = 0; attempt < 20; attempt += 1) {
-    const member = await pick<MemberDoc>(models.Member, {}, index + attempt * 7_919);
+    const member = await pickRecord<MemberDoc>(models.Member, {}, index + attempt * 7_919);
     if (!member) throw new Error('the sample has no waste bank member');
     const bank = await models.WasteBank.findOne({ code: member.wasteBankCode }).lean<WasteBankDoc>();
     const open = (d: Date) => isMemberOn(member.joinedAt, member.leftAt, d);

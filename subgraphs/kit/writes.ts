@@ -118,10 +118,10 @@ export function isDuplicateKey(error: unknown, field?: string): boolean {
 }
 
 /**
- * The one rule of idempotency keys. A request that carries a key stores it with the record it creates (see
- * `idempotencyKeyPath`); a later request with the same key is a retry of the first and gets the first
- * record back, unless it asks for something else, which is a CONFLICT naming the key. Call it inside the
- * unit, before writing.
+ * The one rule of idempotency keys. A request that carries a key stores it with the record it creates, under
+ * a unique index (`addIdempotencyKey`, or the agency's own); a later request with the same key is a retry of
+ * the first and gets the first record back, unless it asks for something else, which is a CONFLICT naming
+ * the key. Call it inside the unit, before writing.
  */
 export async function earlierResult<T>(
   model: { findOne(filter: object): { lean<R>(): PromiseLike<R | null> } },
