@@ -22,7 +22,7 @@ export interface StackOptions {
   log: (line: string) => void;
 }
 
-const READY_AT = / ready at (\S+)/;
+const READY_AT = / ready at (http[^"\s]+)/;
 const STORE_READY = /listening on (mongodb:\/\/\S+)/;
 /** Settings the benchmark owns: an inherited value must not leak into a configuration that did not ask for it. */
 const OWNED_SETTINGS = [
