@@ -3,32 +3,15 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../gateway/config';
 import { projectPath } from '../platform/paths';
 import type { Page } from '../gateway/pages';
+import { assetResponse, htmlResponse, pageSecurityHeaders, plainText } from '../gateway/pageResponses';
 import type { HttpRequest, HttpResponse } from '../platform/http';
 import { ASSET_PREFIX, buildDashboardAssets, type DashboardAssets } from './assets';
 
 /**
  * /dashboard: the city's Smart City dashboard, served by the gateway beside /graphql. The page and its
- * assets come from this project alone, and its Content-Security-Policy lets the browser load nothing and
- * send nothing anywhere but this origin, and run no inline script: no CDN, font or tracker can creep in.
+ * assets come from this project alone, under the pages' same-origin Content-Security-Policy.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+const SECURITY_HEADERS = pageSecurityHeaders();
 
 /** One build per manifest: the first request builds, the others wait for it; a failed build is tried again. */
 const builds = new Map<string, Promise<DashboardAssets>>();
@@ -63,7 +46,7 @@ function assetsFor(config: GatewayConfig): Promise<DashboardAssets> {
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS, ...headers }, body };
+  return plainText(status, body, SECURITY_HEADERS, headers);
 }
 
 async function handle(request: HttpRequest, config: GatewayConfig): Promise<HttpResponse> {
@@ -78,18 +61,11 @@ async function handle(request: HttpRequest, config: GatewayConfig): Promise<Http
   }
   const head = request.method === 'HEAD';
   if (request.path === '/dashboard' || request.path === '/dashboard/') {
-    // The HTML names the current assets, so it is asked for again each time.
-    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', ...SECURITY_HEADERS }, body: head ? '' : assets.html };
+    return htmlResponse(assets.html, SECURITY_HEADERS, head);
   }
   if (request.path.startsWith(ASSET_PREFIX)) {
     const asset = assets.files.get(request.path.slice(ASSET_PREFIX.length));
-    if (asset) {
-      return {
-        status: 200,
-        headers: { 'content-type': asset.contentType, 'cache-control': 'public, max-age=31536000, immutable', ...SECURITY_HEADERS },
-        body: head ? '' : asset.body,
-      };
-    }
+    if (asset) return assetResponse(asset, SECURITY_HEADERS, head);
   }
   return text(404, `No dashboard file at ${request.path}: the dashboard is at /dashboard.`);
 }

@@ -1,5 +1,6 @@
 import { preferredMediaType, type HttpRequest, type HttpResponse } from '../../platform/http';
 import type { GatewayConfig } from '../config';
+import { assetResponse, htmlResponse, pageSecurityHeaders, plainText } from '../pageResponses';
 import { ASSET_PREFIX, buildExplorerAssets, KEYS_PATH, type ExplorerAssets } from './assets';
 
 /**
@@ -19,25 +20,12 @@ import { ASSET_PREFIX, buildExplorerAssets, KEYS_PATH, type ExplorerAssets } fro
  * writes the editor's theme and token colours into <style> elements it creates at run time (it has no nonce
  * option), hence 'unsafe-inline' for styles only; scripts, workers and connections stay same-origin.
  */
-export const EXPLORER_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "worker-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': EXPLORER_CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+const SECURITY_HEADERS = pageSecurityHeaders({
+  'worker-src': "'self'",
+  'style-src': "'self' 'unsafe-inline'",
+  'img-src': "'self' data:",
+  'font-src': "'self' data:",
+});
 
 const PAGE_TYPES = ['application/json', 'application/graphql-response+json', 'text/html'] as const;
 
@@ -85,7 +73,7 @@ function isLoopback(address: string | undefined): boolean {
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS, ...headers }, body };
+  return plainText(status, body, SECURITY_HEADERS, headers);
 }
 
 /** The key of each role as API_KEYS lists them (the first key of a role that has several). */
@@ -114,15 +102,12 @@ export async function serveExplorer(request: HttpRequest, config: GatewayConfig)
     return text(503, `The explorer could not be built from the installed graphiql, react and monaco-editor packages and gateway/explorer/: ${(error as Error).message}`);
   }
   if (request.path === '/graphql') {
-    // The HTML names the current assets, so it is asked for again each time; the same URL answers programs
-    // with JSON, so shared caches must tell the two apart by Accept.
-    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', vary: 'accept', ...SECURITY_HEADERS }, body: head ? '' : assets.html };
+    // The same URL answers programs with JSON, so shared caches must tell the two apart by Accept.
+    return htmlResponse(assets.html, SECURITY_HEADERS, head, { vary: 'accept' });
   }
   if (request.path.startsWith(ASSET_PREFIX)) {
     const asset = assets.files.get(request.path.slice(ASSET_PREFIX.length));
-    if (asset) {
-      return { status: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'public, max-age=31536000, immutable', ...SECURITY_HEADERS }, body: head ? '' : asset.body };
-    }
+    if (asset) return assetResponse(asset, SECURITY_HEADERS, head);
   }
   return text(404, `No explorer file at ${request.path}: open /graphql in a browser.`);
 }
