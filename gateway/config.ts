@@ -144,6 +144,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
         dashboard: count('RATE_LIMIT_DASHBOARD_PER_MINUTE', 6_000, 0),
         staff: count('RATE_LIMIT_STAFF_PER_MINUTE', 1_200, 0),
       },
+      wrongCredentialsPerMinute: count('RATE_LIMIT_WRONG_CREDENTIALS_PER_MINUTE', 30, 0),
     },
     trustProxy: readFlag(env, 'TRUST_PROXY', false),
     persistedOperationsPath: env.PERSISTED_OPERATIONS_PATH || projectPath('schema', 'persisted-operations.json'),

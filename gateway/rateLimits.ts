@@ -9,9 +9,14 @@ import type { Identity } from '../platform/identity';
  */
 export type RateClass = 'public' | 'dashboard' | 'staff';
 
+/** The budget of requests whose credentials are wrong, per client address: a key or token cannot be guessed at speed. */
+const WRONG_CREDENTIALS = 'wrongCredentials';
+
 export interface RateLimitSettings {
   /** Requests per minute; 0 turns the limit off for that class. */
   perMinute: Record<RateClass, number>;
+  /** Requests with wrong credentials per minute and client address, answered 401 until spent, then 429; 0 = no limit. */
+  wrongCredentialsPerMinute: number;
 }
 
 export interface RateDecision {
@@ -26,26 +31,35 @@ function rateClass(role: Identity['role']): RateClass {
 }
 
 export class RateLimits {
-  private readonly limiters = new Map<RateClass, RateLimiterMemory>();
+  private readonly limiters = new Map<string, { limiter: RateLimiterMemory; perMinute: number }>();
 
-  constructor(private readonly settings: RateLimitSettings) {
-    for (const [name, points] of Object.entries(settings.perMinute) as [RateClass, number][]) {
-      if (points > 0) this.limiters.set(name, new RateLimiterMemory({ points, duration: 60, keyPrefix: name }));
+  constructor(settings: RateLimitSettings) {
+    const budgets: [string, number][] = [...Object.entries(settings.perMinute), [WRONG_CREDENTIALS, settings.wrongCredentialsPerMinute]];
+    for (const [name, perMinute] of budgets) {
+      if (perMinute > 0) this.limiters.set(name, { limiter: new RateLimiterMemory({ points: perMinute, duration: 60, keyPrefix: name }), perMinute });
     }
   }
 
   /** Spends one request of the caller's budget. */
-  async take(identity: Identity, address: string | undefined): Promise<RateDecision> {
+  take(identity: Identity, address: string | undefined): Promise<RateDecision> {
     const kind = rateClass(identity.role);
-    const limiter = this.limiters.get(kind);
-    if (!limiter) return { allowed: true };
-    const key = kind === 'public' ? `ip:${address ?? 'unknown'}` : `subject:${identity.subject}`;
+    return this.spend(kind, kind === 'public' ? `ip:${address ?? 'unknown'}` : `subject:${identity.subject}`);
+  }
+
+  /** Spends one request of the address's budget for wrong credentials. */
+  takeWrongCredentials(address: string | undefined): Promise<RateDecision> {
+    return this.spend(WRONG_CREDENTIALS, `ip:${address ?? 'unknown'}`);
+  }
+
+  private async spend(budget: string, key: string): Promise<RateDecision> {
+    const entry = this.limiters.get(budget);
+    if (!entry) return { allowed: true };
     try {
-      await limiter.consume(key);
+      await entry.limiter.consume(key);
       return { allowed: true };
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)), limit: this.settings.perMinute[kind] };
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)), limit: entry.perMinute };
     }
   }
 }

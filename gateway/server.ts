@@ -34,7 +34,7 @@ import { costClass, operationLimitsPlugin } from './limits';
 import { pageFor } from './pages';
 import { operationRulesPlugin } from './operationRules';
 import { PersistedOperations } from './persistedOperations';
-import { RateLimits } from './rateLimits';
+import { RateLimits, type RateDecision } from './rateLimits';
 import { checkReadiness } from './readiness';
 import { cacheableRole, ResponseCache } from './responseCache';
 import { SubgraphGuard } from './guard';
@@ -266,15 +266,14 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       identity = await authenticate(request.headers, config);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
+      // Wrong credentials spend a small budget of their own per address, so a key or token cannot be guessed at speed.
+      const guesses = await rateLimits.takeWrongCredentials(clientAddress(request));
+      if (!guesses.allowed) return tooManyRequests(guesses, 'requests with wrong credentials');
       return graphQLError(401, error.message, 'UNAUTHENTICATED');
     }
     observed.roleClass = costClass(identity.role);
     const budget = await rateLimits.take(identity, clientAddress(request));
-    if (!budget.allowed) {
-      const response = graphQLError(429, `Too many requests: at most ${budget.limit} a minute for this client; try again in ${budget.retryAfterSeconds} s.`, 'RATE_LIMITED');
-      response.headers['retry-after'] = String(budget.retryAfterSeconds);
-      return response;
-    }
+    if (!budget.allowed) return tooManyRequests(budget, 'requests');
     const raw = request.method === 'POST' ? parseJsonBody(request) : searchParams(request.search);
     if (raw && typeof raw === 'object') observed.operationName = operationNameOf(raw as Record<string, unknown>);
     const body = persisted.resolve((raw ?? {}) as Record<string, unknown>, identity.role);
@@ -472,4 +471,11 @@ function toSearch(body: Record<string, unknown>): string {
 function renameTokenLimit(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (!/Document contains more that \d+ tokens/.test(formatted.message)) return formatted;
   return { ...formatted, message: formatted.message.replace('more that', 'more than'), extensions: { ...formatted.extensions, code: 'TOO_MANY_TOKENS' } };
+}
+
+/** HTTP 429 with Retry-After, saying which budget was spent. */
+function tooManyRequests(budget: RateDecision, what: string): HttpResponse {
+  const response = graphQLError(429, `Too many ${what}: at most ${budget.limit} a minute for this client; try again in ${budget.retryAfterSeconds} s.`, 'RATE_LIMITED');
+  response.headers['retry-after'] = String(budget.retryAfterSeconds);
+  return response;
 }

@@ -160,7 +160,7 @@ describe('production gives nothing away', () => {
     production = await startCityGraph({
       subgraphs: ['city'],
       seed: false,
-      gatewayEnv: { NODE_ENV: 'production', REQUIRE_PERSISTED_OPERATIONS: 'public', RATE_LIMIT_PUBLIC_PER_MINUTE: '5' },
+      gatewayEnv: { NODE_ENV: 'production', REQUIRE_PERSISTED_OPERATIONS: 'public', RATE_LIMIT_PUBLIC_PER_MINUTE: '5', RATE_LIMIT_WRONG_CREDENTIALS_PER_MINUTE: '3' },
     });
   });
 
@@ -203,6 +203,15 @@ describe('production gives nothing away', () => {
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await limited[0].json()) as any).errors[0].extensions.code).toBe('RATE_LIMITED');
     // Another client, by its API key, has its own budget.
+    expect((await production.query('{ kecamatanList { code } }', {}, 'dashboard')).status).toBe(200);
+  });
+
+  it('answers wrong credentials 401 a few times a minute per address, then 429, while right ones still pass', async () => {
+    const guesses = [];
+    for (let i = 0; i < 5; i += 1) guesses.push(await production.queryWithHeaders('{ kecamatanList { code } }', { 'x-api-key': `guessed-key-${i}-0123456789` }));
+    expect(guesses.map((guess) => guess.status)).toEqual([401, 401, 401, 429, 429]);
+    expect(guesses[3].errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    expect(guesses[3].errors?.[0].message).toMatch(/wrong credentials.*at most 3 a minute/);
     expect((await production.query('{ kecamatanList { code } }', {}, 'dashboard')).status).toBe(200);
   });
 });
