@@ -129,10 +129,10 @@ export interface AuditState extends GatewayContext {
 /** Agencies are every subgraph but the city's own reference subgraph, which holds no resident data. */
 const NOT_AN_AGENCY = new Set(['city']);
 
+const AUDIT_UNAVAILABLE = 'The resident read was withheld because its audit record could not be written.';
+
 function auditUnavailable(): GraphQLError {
-  return new GraphQLError('The resident read was withheld because its audit record could not be written.', {
-    extensions: { code: 'AUDIT_UNAVAILABLE', http: { status: 503 } },
-  });
+  return new GraphQLError(AUDIT_UNAVAILABLE, { extensions: { code: 'AUDIT_UNAVAILABLE', http: { status: 503 } } });
 }
 
 export function residentAuditPlugin(auditor: Auditor, log: (line: string) => void = () => {}): ApolloServerPlugin<AuditState> {
@@ -190,8 +190,10 @@ export function residentAuditPlugin(auditor: Auditor, log: (line: string) => voi
             await auditor.append(audited.map(({ id }) => ({ kind: 'outcome', readId: id, agenciesAsked: asked, agenciesAnswered: answered, outcome })));
           } catch (error) {
             log(`resident read withheld, outcome entry not written: ${(error as Error).message}`);
+            // The answer is formatted by now: it is replaced by the refusal as a caller sees it, with its status.
             result.data = null;
-            result.errors = [auditUnavailable()];
+            result.errors = [{ message: AUDIT_UNAVAILABLE, extensions: { code: 'AUDIT_UNAVAILABLE' } }];
+            response.http.status = 503;
           }
         },
       };

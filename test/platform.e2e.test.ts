@@ -320,10 +320,13 @@ describe('the gateway reloads the supergraph file when it changes', () => {
 
 describe('a resident read that cannot be audited is withheld', () => {
   let unaudited: CityGraph;
+  /** Whether the auditor takes the read entries, to fail only on the outcome entries that follow the answer. */
+  let takesReads = false;
 
   beforeAll(async () => {
     const failingAuditor = {
-      append: async () => {
+      append: async (entries: { kind: string }[]) => {
+        if (takesReads && entries.every((entry) => entry.kind === 'read')) return { entries: entries.map((_, index) => ({ id: `read-${index}`, seq: index + 1 })) };
         throw new Error('audit store unreachable');
       },
     };
@@ -332,6 +335,22 @@ describe('a resident read that cannot be audited is withheld', () => {
 
   afterAll(async () => {
     await unaudited?.stop();
+  });
+
+  it('withholds the answer, with a 503 and the same refusal, when its outcome entry cannot be written', async () => {
+    takesReads = true;
+    try {
+      const result = await unaudited.query(
+        '{ resident(id: "R0123456789abcdef0123456789abcdef", purpose: "Case 7: benefits review") { id taxpayer { npwpd } } }',
+        {},
+        'caseworker',
+      );
+      expect(result.status).toBe(503);
+      expect(result.data ?? null).toBeNull();
+      expect(result.errors).toEqual([{ message: 'The resident read was withheld because its audit record could not be written.', extensions: { code: 'AUDIT_UNAVAILABLE' } }]);
+    } finally {
+      takesReads = false;
+    }
   });
 
   it('answers no data and says the audit record could not be written', async () => {
