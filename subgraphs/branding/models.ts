@@ -88,6 +88,9 @@ proposalSchema.index({ budgetId: 1 });
 proposalSchema.index({ kelurahanCode: 1, year: 1, _id: 1 });
 proposalSchema.index({ year: 1, _id: 1 });
 proposalSchema.index({ kelurahanCode: 1, _id: 1 });
+// The staff list filters by field or by status alone too: each is one index walk in page order, and its count.
+proposalSchema.index({ field: 1, _id: 1 });
+proposalSchema.index({ status: 1, _id: 1 });
 
 /** What an LPJ reports as spent. One per proposal: the unique index makes a retried report count once. */
 const realizationSchema = new Schema(

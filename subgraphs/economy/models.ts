@@ -72,6 +72,8 @@ const applicationSchema = new Schema(
 );
 applicationSchema.index({ kelurahanCode: 1, submittedAt: 1 });
 applicationSchema.index({ status: 1, submittedAt: 1 });
+// The list of applications filters by year alone too.
+applicationSchema.index({ submittedAt: 1 });
 
 const instalmentSchema = new Schema(
   {

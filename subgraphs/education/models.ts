@@ -72,6 +72,8 @@ export const spotSchema = new Schema(
 );
 spotSchema.index({ code: 1 }, { unique: true });
 spotSchema.index({ kelurahanCode: 1, status: 1 });
+// The list of spots filters by status alone too.
+spotSchema.index({ status: 1, _id: 1 });
 
 export const tutorSchema = new Schema(
   {
@@ -114,6 +116,9 @@ classSchema.index({ spotId: 1, year: 1, level: 1 }, { unique: true });
 classSchema.index({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } });
 classSchema.index({ year: 1, kelurahanCode: 1 });
 classSchema.index({ tutorId: 1, year: 1 });
+// The list of classes filters by kelurahan or by level alone too.
+classSchema.index({ kelurahanCode: 1, _id: 1 });
+classSchema.index({ level: 1, _id: 1 });
 
 export const participantSchema = new Schema(
   {

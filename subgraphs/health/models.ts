@@ -63,6 +63,8 @@ const requestSchema = new Schema(
 );
 requestSchema.index({ kelurahanCode: 1, receivedAt: 1 });
 requestSchema.index({ receivedAt: 1 });
+// The list of requests filters by triage priority alone too.
+requestSchema.index({ priority: 1, _id: 1 });
 
 const vitalsSchema = new Schema(
   {

@@ -55,6 +55,8 @@ taxpayerSchema.index({ npwpd: 1 }, { unique: true });
 taxpayerSchema.index({ residentId: 1 }, { unique: true, partialFilterExpression: { residentId: { $type: 'string' } } });
 taxpayerSchema.index({ businessId: 1 }, { unique: true, partialFilterExpression: { businessId: { $type: 'string' } } });
 taxpayerSchema.index({ kelurahanCode: 1, type: 1 });
+// The list of taxpayers filters by type alone too.
+taxpayerSchema.index({ type: 1, _id: 1 });
 
 const taxObjectSchema = new Schema(
   {
@@ -109,6 +111,9 @@ taxReportSchema.index({ taxObjectId: 1, period: 1 }, { unique: true });
 taxReportSchema.index({ kelurahanCode: 1, period: 1, status: 1 });
 taxReportSchema.index({ period: 1, status: 1 });
 taxReportSchema.index({ taxpayerId: 1, status: 1 });
+// The list of reports filters by status or by tax type alone too.
+taxReportSchema.index({ status: 1, _id: 1 });
+taxReportSchema.index({ taxType: 1, _id: 1 });
 
 const taxPaymentSchema = new Schema(
   {
