@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { MongoClient, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../platform/identity';
+import { stagesOf } from '../subgraphs/kit/testing';
 import { startCityGraph, type CityGraph } from './support/cityGraph';
 
 /**
@@ -66,18 +67,6 @@ interface SentQuery {
   method: string;
   filter: Document;
   options: Document;
-}
-
-/** Every stage of an explain answer, wherever it nests. */
-function stagesOf(plan: unknown, into: string[] = []): string[] {
-  if (Array.isArray(plan)) for (const item of plan) stagesOf(item, into);
-  else if (plan && typeof plan === 'object') {
-    for (const [key, value] of Object.entries(plan)) {
-      if (key === 'stage' && typeof value === 'string') into.push(value);
-      else if (key !== 'rejectedPlans') stagesOf(value, into);
-    }
-  }
-  return into;
 }
 
 let graph: CityGraph;

@@ -5,7 +5,7 @@ import { isoDay, todayInKediri } from '../kit/calendar';
 import { createRandom } from '../kit/random';
 import { CITY, figuresKey } from '../kit/readModel';
 import { KELURAHAN } from '../kit/reference/kelurahan';
-import { startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
+import { stagesOf, startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
 import { branding } from './index';
 import { createBrandingLoaders, type BrandingContext } from './loaders';
 import type { BrandingModels, ProposalDoc, RealizationDoc, RtBudgetDoc } from './models';
@@ -840,18 +840,6 @@ describe('federation entities under the new contract', () => {
 });
 
 describe('the public list of proposals is paged through an index', () => {
-  /** Every stage of an explain answer, wherever it nests. */
-  function stagesOf(plan: unknown, into: string[] = []): string[] {
-    if (Array.isArray(plan)) for (const item of plan) stagesOf(item, into);
-    else if (plan && typeof plan === 'object') {
-      for (const [key, value] of Object.entries(plan)) {
-        if (key === 'stage' && typeof value === 'string') into.push(value);
-        else if (key !== 'rejectedPlans') stagesOf(value, into);
-      }
-    }
-    return into;
-  }
-
   const ARGUMENTS = { kelurahanCode: KELURAHAN_CODE, year: 2023, field: 'health', status: 'completed' } as const;
   const combinations = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((bits) =>
     Object.fromEntries(Object.entries(ARGUMENTS).filter((_, index) => bits & (1 << index))),

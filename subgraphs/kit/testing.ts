@@ -196,3 +196,15 @@ export function accepted(result: GraphQLResult, label: string): string {
   if (result.errors?.length) throw new Error(`${label} was refused: ${result.errors[0].message}`);
   return label;
 }
+
+/** Every stage of an explain answer (IXSCAN, COLLSCAN, SORT, ...), wherever it nests, leaving out rejected plans. */
+export function stagesOf(plan: unknown, into: string[] = []): string[] {
+  if (Array.isArray(plan)) for (const item of plan) stagesOf(item, into);
+  else if (plan && typeof plan === 'object') {
+    for (const [key, value] of Object.entries(plan)) {
+      if (key === 'stage' && typeof value === 'string') into.push(value);
+      else if (key !== 'rejectedPlans') stagesOf(value, into);
+    }
+  }
+  return into;
+}
