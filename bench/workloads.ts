@@ -12,6 +12,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { KECAMATAN, KELURAHAN } from '../subgraphs/kit/reference/kelurahan';
+import { mulberry32 } from '../subgraphs/kit/random';
 
 /**
  * The three workloads of the city's issue, their query texts and how each request draws its variables.
@@ -152,17 +153,8 @@ function loadOperation(root: string, name: string, expectedVariables: string[]):
 
 // --- Variables ----------------------------------------------------------------------------------------
 
-/** A small seeded generator (mulberry32), so that both gateways get the same sequence of variables. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator, so that both gateways get the same sequence of variables. */
+export const seededRandom = mulberry32;
 
 function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)]!;

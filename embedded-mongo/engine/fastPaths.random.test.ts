@@ -4,6 +4,7 @@ import type { MemoryEngine } from './engine';
 import { createEngine } from './index';
 import { GENERAL_PATH, LEVER_NAMES, withLevers } from './levers';
 import type { DataOperations, Document } from './types';
+import { seededRandom } from '../test/child';
 
 /**
  * Randomized proof that the fast paths (engine/levers.ts) answer exactly what the general path answers: the same
@@ -19,16 +20,6 @@ import type { DataOperations, Document } from './types';
  */
 const SEED = Number(process.env.FAST_PATH_SEED ?? Date.now() % 100_000);
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY = 86_400_000;
 const BASE = Date.UTC(2024, 0, 1);
@@ -245,13 +236,13 @@ function compareReads(ops: DataOperations, generate: Generator, rounds: number, 
 
 describe(`fast paths against the general path (FAST_PATH_SEED=${SEED})`, () => {
   it('answer the same filters, groups, projections and counts on committed data', () => {
-    const generate = new Generator(random(SEED));
+    const generate = new Generator(seededRandom(SEED));
     const engine = collection(generate);
     compareReads(engine, generate, 300, 'committed');
   });
 
   it('answer the same inside a transaction that has changed documents in and out of index ranges', () => {
-    const generate = new Generator(random(SEED + 1));
+    const generate = new Generator(seededRandom(SEED + 1));
     const engine = collection(generate);
     const transaction = engine.beginTransaction();
     const inside = engine.operations(transaction);
@@ -267,7 +258,7 @@ describe(`fast paths against the general path (FAST_PATH_SEED=${SEED})`, () => {
   });
 
   it('each lever alone answers the same as the general path', () => {
-    const generate = new Generator(random(SEED + 2));
+    const generate = new Generator(seededRandom(SEED + 2));
     const engine = collection(generate);
     for (const lever of LEVER_NAMES) {
       const only = { ...GENERAL_PATH, [lever]: true };

@@ -24,15 +24,20 @@ function hashSeed(seed: string): number {
   return hash >>> 0;
 }
 
-export function createRandom(seed: string): Random {
-  let state = hashSeed(seed);
-  const next = () => {
+/** mulberry32: floats in [0, 1), the same sequence for the same numeric seed on every machine. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export function createRandom(seed: string): Random {
+  const next = mulberry32(hashSeed(seed));
   const random: Random = {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
