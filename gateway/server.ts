@@ -24,6 +24,7 @@ import { GatewayMetrics, operationNameOf, readMetricsSettings, serveMetrics, typ
 import { currentRequest } from '../platform/requestContext';
 import { annotateSpan } from '../platform/tracing';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { inOrder } from './admission';
 import { cityAuditor, plannedServices, residentAuditPlugin, type Auditor, type AuditState } from './audit';
 import { AuthenticationError, authenticate } from './authenticate';
 import type { GatewayConfig } from './config';
@@ -208,9 +209,8 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     plugins: [
       requestStatePlugin(),
       legacyJsonStatusPlugin(),
-      operationRulesPlugin(config.introspectionRoles),
-      operationLimitsPlugin(config.limits),
-      residentAuditPlugin(auditor, (line) => logger.warn(line)),
+      // The audit writes a resident read's entry only once the rules and the limits let the operation through.
+      inOrder<RequestState>(operationRulesPlugin(config.introspectionRoles), operationLimitsPlugin(config.limits), residentAuditPlugin(auditor, (line) => logger.warn(line))),
       // The explorer is served from the gateway's own files, never from a CDN (see explorer/explorer.ts).
       ApolloServerPluginLandingPageDisabled(),
       ...(options.plugins ?? []),

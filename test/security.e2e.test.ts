@@ -118,6 +118,15 @@ describe('an audit trail that cannot be bent', () => {
     expect((await auditLog('R3333333333333333333333333333333c')).data.residentAccessLog.nodes).toEqual([]);
   });
 
+  it('writes no trail for a read in an operation refused for its rules or its limits: nothing was read', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `k${i}: kecamatanList { code }`).join(' ');
+    const overLimit = await graph.query(`{ resident(id: "R4444444444444444444444444444444d", purpose: "Case 4: refused for its aliases") { id } ${aliases} }`, {}, 'caseworker');
+    expect(overLimit.errors?.[0].extensions?.code).toBe('TOO_MANY_ALIASES');
+    const subscription = await graph.query('subscription { resident(id: "R4444444444444444444444444444444d", purpose: "Case 4: not served") { id } }', {}, 'caseworker');
+    expect(subscription.status).toBe(400);
+    expect((await auditLog('R4444444444444444444444444444444d')).data.residentAccessLog.nodes).toEqual([]);
+  });
+
   it('reports an edited or a deleted entry when an auditor checks the chain', async () => {
     await graph.query(`{ resident(id: "${RESIDENT_ID}", purpose: "Case 9: chain check one") { id } }`, {}, 'caseworker');
     await graph.query(`{ resident(id: "${RESIDENT_ID}", purpose: "Case 9: chain check two") { id } }`, {}, 'caseworker');
