@@ -8,7 +8,7 @@ import { planStats, resolveHint, runQuery, type PlanReport, type PlanStats, type
 import { planGroup, runGroup } from './group';
 import { compileFilter, projectDocuments, toMongoError } from './query';
 import type {
-  AggregateOptions, DataOperations, DeleteResult, DeleteStatement, Document, FindAndModifyOptions, FindAndModifyResult,
+  AggregateOptions, Blocked, DataOperations, DeleteResult, DeleteStatement, Document, FindAndModifyOptions, FindAndModifyResult,
   FindOptions, InsertResult, UpdateResult, UpdateStatement, WriteError,
 } from './types';
 import { applyUpdate, buildUpsert, updateKind } from './update';
@@ -99,37 +99,15 @@ export class Operations implements DataOperations {
 
   insert(db: string, name: string, documents: Document[], ordered: boolean, handOver = false): InsertResult {
     const result: InsertResult = { n: 0, writeErrors: [] };
-    for (let i = 0; i < documents.length; i++) {
-      try {
-        this.workspace.insert(db, name, handOver ? documents[i] : deepClone(documents[i]));
-        result.n++;
-      } catch (error) {
-        if (error instanceof WriteBlocked) {
-          result.blocked = { index: i, until: error.until };
-          break;
-        }
-        result.writeErrors.push(writeError(i, error));
-        if (ordered) break;
-      }
-    }
-    return result;
+    return eachStatement(documents, ordered, result, (document) => {
+      this.workspace.insert(db, name, handOver ? document : deepClone(document));
+      result.n++;
+    });
   }
 
   update(db: string, name: string, updates: UpdateStatement[], ordered: boolean): UpdateResult {
     const result: UpdateResult = { n: 0, nModified: 0, upserted: [], writeErrors: [] };
-    for (let i = 0; i < updates.length; i++) {
-      try {
-        this.updateOne(db, name, updates[i], i, result);
-      } catch (error) {
-        if (error instanceof WriteBlocked) {
-          result.blocked = { index: i, until: error.until };
-          break;
-        }
-        result.writeErrors.push(writeError(i, error));
-        if (ordered) break;
-      }
-    }
-    return result;
+    return eachStatement(updates, ordered, result, (update, i) => this.updateOne(db, name, update, i, result));
   }
 
   private updateOne(db: string, name: string, statement: UpdateStatement, position: number, result: UpdateResult): void {
@@ -164,29 +142,18 @@ export class Operations implements DataOperations {
 
   delete(db: string, name: string, deletes: DeleteStatement[], ordered: boolean): DeleteResult {
     const result: DeleteResult = { n: 0, writeErrors: [] };
-    for (let i = 0; i < deletes.length; i++) {
-      try {
-        const { q = {}, limit } = deletes[i];
-        if (limit !== 0 && limit !== 1) throw mongoError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
-        const source = this.workspace.source(db, name);
-        if (!source) {
-          this.nothing(q);
-          continue;
-        }
-        const matched = this.query(source, { filter: q, limit });
-        this.workspace.checkWritable(db, name, matched.map((record) => ({ id: record.id, next: null })));
-        if (!this.workspace.removeAll(db, name, matched.length)) for (const record of matched) this.workspace.remove(db, name, record);
-        result.n += matched.length;
-      } catch (error) {
-        if (error instanceof WriteBlocked) {
-          result.blocked = { index: i, until: error.until };
-          break;
-        }
-        result.writeErrors.push(writeError(i, error));
-        if (ordered) break;
+    return eachStatement(deletes, ordered, result, ({ q = {}, limit }) => {
+      if (limit !== 0 && limit !== 1) throw mongoError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`);
+      const source = this.workspace.source(db, name);
+      if (!source) {
+        this.nothing(q);
+        return;
       }
-    }
-    return result;
+      const matched = this.query(source, { filter: q, limit });
+      this.workspace.checkWritable(db, name, matched.map((record) => ({ id: record.id, next: null })));
+      if (!this.workspace.removeAll(db, name, matched.length)) for (const record of matched) this.workspace.remove(db, name, record);
+      result.n += matched.length;
+    });
   }
 
   /** Matching records in result order (natural, the index's, or sorted), skip and limit applied. */
@@ -322,4 +289,25 @@ export class Operations implements DataOperations {
     this.select(source, shape.filter, shape);
     return this.plans.lastReport;
   }
+}
+
+/**
+ * Applies a write command's statements in turn, as mongod does: a failed statement becomes a write error at its
+ * index (and ends an ordered batch); a statement blocked by another transaction's write ends the batch, noting
+ * where it stopped so the command can wait and go on from there.
+ */
+function eachStatement<S, R extends { writeErrors: WriteError[]; blocked?: Blocked }>(statements: S[], ordered: boolean, result: R, apply: (statement: S, index: number) => void): R {
+  for (let i = 0; i < statements.length; i++) {
+    try {
+      apply(statements[i], i);
+    } catch (error) {
+      if (error instanceof WriteBlocked) {
+        result.blocked = { index: i, until: error.until };
+        break;
+      }
+      result.writeErrors.push(writeError(i, error));
+      if (ordered) break;
+    }
+  }
+  return result;
 }
