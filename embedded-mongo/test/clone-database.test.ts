@@ -4,13 +4,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../index';
-import { EMBEDDED } from './target';
+import { EMBEDDED, withStore } from './target';
 
 /**
- * `{ cloneDatabase: source, to: target }`, an extension of the embedded store (MongoDB has no such command) that the
- * test suite uses to give each test file its own copy of a seeded agency database. Through the driver and mongoose,
- * with and without a data directory.
+ * `{ cloneDatabase: source, to: target }`, an extension of the embedded store (MongoDB has no such command) that gives
+ * a test a private copy of a seeded database inside one store. Through the driver and mongoose, with and without a
+ * data directory.
  */
 const directories: string[] = [];
 
@@ -22,17 +21,6 @@ async function temporaryDirectory(): Promise<string> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'embedded-mongo-clone-'));
   directories.push(directory);
   return directory;
-}
-
-async function withStore<T>(dataDir: string | undefined, run: (client: MongoClient, store: EmbeddedMongo) => Promise<T>): Promise<T> {
-  const store = await startEmbeddedMongo({ port: 0, dataDir, log: () => {} });
-  const client = await MongoClient.connect(store.uri);
-  try {
-    return await run(client, store);
-  } finally {
-    await client.close();
-    await store.stop();
-  }
 }
 
 async function seed(db: Db): Promise<void> {

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../index';
-import { EMBEDDED } from './target';
+import { startEmbeddedMongo } from '../index';
+import { EMBEDDED, withStore } from './target';
 
 /**
  * The data directory, in process. A copy of the directory taken while the store runs is exactly what a crash at that
@@ -29,17 +29,6 @@ async function crashCopy(directory: string): Promise<string> {
   const copy = await temporaryDirectory();
   await cp(directory, copy, { recursive: true });
   return copy;
-}
-
-async function withStore<T>(dataDir: string, run: (client: MongoClient, store: EmbeddedMongo) => Promise<T>, options: { compactAfterBytes?: number } = {}): Promise<T> {
-  const store = await startEmbeddedMongo({ port: 0, dataDir, log: () => {}, ...options });
-  const client = await MongoClient.connect(store.uri);
-  try {
-    return await run(client, store);
-  } finally {
-    await client.close();
-    await store.stop();
-  }
 }
 
 async function journals(directory: string): Promise<string[]> {

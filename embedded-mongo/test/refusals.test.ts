@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Long, MongoClient, MongoServerError, Timestamp, type Db } from 'mongodb';
-import { EMBEDDED, startTarget, type Target } from './target';
+import { Long, MongoClient, Timestamp, type Db } from 'mongodb';
+import { EMBEDDED, failure, startTarget, type Target } from './target';
 
 let target: Target;
 let client: MongoClient;
@@ -17,15 +17,6 @@ afterAll(async () => {
   await client?.close();
   await target?.stop();
 });
-
-async function failure(run: () => Promise<unknown>): Promise<MongoServerError> {
-  const error = await run().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'the operation should have failed').toBeInstanceOf(Error);
-  return error as MongoServerError;
-}
 
 describe('operators the server does not know', () => {
   it('an unknown query operator is a BadValue naming it', async () => {

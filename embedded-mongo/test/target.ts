@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { MongoClient } from 'mongodb';
-import { startEmbeddedMongo, type EmbeddedMongoOptions } from '../index';
+import { MongoClient, type MongoServerError } from 'mongodb';
+import { expect } from 'vitest';
+import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../index';
 
 /**
  * Where the compatibility suite runs. With MONGODB_URI set it runs against that real MongoDB, so anyone with one can
@@ -40,4 +41,33 @@ export async function startTarget(name: string, options: Omit<EmbeddedMongoOptio
   }
   const store = await startEmbeddedMongo({ port: 0, log: () => {}, ...options });
   return { uri: store.uri, dbName: name, embedded: true, stop: () => store.stop() };
+}
+
+/** The server's refusal of an operation that must fail; the test fails if it succeeds. */
+export async function failure(run: () => Promise<unknown>): Promise<MongoServerError> {
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, 'the operation should have failed').toBeInstanceOf(Error);
+  return error as MongoServerError;
+}
+
+/**
+ * An embedded store on this data directory (in memory without one) for the length of `run`, with a client;
+ * both are closed after, the store with its shutdown snapshot.
+ */
+export async function withStore<T>(
+  dataDir: string | undefined,
+  run: (client: MongoClient, store: EmbeddedMongo) => Promise<T>,
+  options: { compactAfterBytes?: number } = {},
+): Promise<T> {
+  const store = await startEmbeddedMongo({ port: 0, dataDir, log: () => {}, ...options });
+  const client = await MongoClient.connect(store.uri);
+  try {
+    return await run(client, store);
+  } finally {
+    await client.close();
+    await store.stop();
+  }
 }

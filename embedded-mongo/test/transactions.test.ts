@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Long, MongoClient, MongoServerError, UUID, type Db } from 'mongodb';
+import { Long, MongoClient, UUID, type Db } from 'mongodb';
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { startEmbeddedMongo } from '../index';
-import { EMBEDDED, startTarget, type Target } from './target';
+import { EMBEDDED, failure, startTarget, type Target } from './target';
 import { RawConnection } from './wire';
 
 /**
@@ -27,15 +27,6 @@ afterAll(async () => {
   await other?.close();
   await target?.stop();
 });
-
-async function failure(run: () => Promise<unknown>): Promise<MongoServerError> {
-  const error = await run().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'the operation should have failed').toBeInstanceOf(Error);
-  return error as MongoServerError;
-}
 
 /** Whether a promise is still pending after the store has answered another round trip. */
 async function stillPending(promise: Promise<unknown>, probe: Db): Promise<boolean> {
