@@ -281,7 +281,7 @@ function printTable(rows: Map<string, Row>, columns: string[]): void {
 }
 
 /**
- * cloneDatabase (an embedded-store extension the test suite uses): how long a copy of each agency's database takes
+ * cloneDatabase (an extension of the embedded store, for tests): how long a copy of each agency's database takes
  * over the wire, and what the first and the next write to its largest collection cost (the first one takes private
  * copies of the maps the copy shares with its source). Each write deletes a document: like an insert it changes every
  * index of the collection, but no unique index can refuse it. The copies are dropped afterwards.
