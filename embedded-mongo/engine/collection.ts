@@ -1,5 +1,6 @@
-import { ObjectId } from 'bson';
+import { BSON, ObjectId } from 'bson';
 import { deepClone } from './clone';
+import { EncodedRecord, encodedIdKey } from './encodedRecord';
 import { MongoError, mongoError } from './errors';
 import type { Index, IndexAccess, IndexEntry } from './indexes';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
@@ -206,6 +207,31 @@ export class Collection {
     this.keep(record);
     this.observer?.written(this, undefined, record);
     return record;
+  }
+
+  /**
+   * Adds documents read back from a snapshot, as BSON, in their natural order. The snapshot was written from a
+   * consistent collection, so its documents are not checked again for unique keys (a repeated `_id` can only mean a
+   * damaged file); each is decoded when first read (see EncodedRecord), and the secondary indexes are built when
+   * first used (see Index.deferBuild).
+   */
+  restore(encoded: Iterable<Uint8Array>): void {
+    for (const bytes of encoded) {
+      let record: StoredRecord;
+      const key = encodedIdKey(bytes);
+      if (key !== undefined) {
+        record = new EncodedRecord(key, this.nextSeq++, bytes);
+      } else {
+        const doc = BSON.deserialize(bytes, { promoteLongs: false }) as Document;
+        if (doc._id === undefined) throw mongoError('InternalError', `a snapshot holds a document without _id in ${this.namespace}`);
+        record = { id: canonicalKey(doc._id), seq: this.nextSeq++, doc };
+      }
+      if (this.records.has(record.id)) throw mongoError('InternalError', `a snapshot holds the _id ${record.id} twice in ${this.namespace}`);
+      if (this.idIndex.ordered) this.idIndex.ordered.insert({ values: [record.doc._id], seq: record.seq, id: record.id });
+      this.keep(record);
+      this.observer?.written(this, undefined, record);
+    }
+    for (const index of this.indexes) index.deferBuild(() => this.records.values());
   }
 
   /** Replaces a stored document with its new version; `_id` is the same (update code checks that first). */

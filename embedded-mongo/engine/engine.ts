@@ -2,6 +2,7 @@ import { BSON } from 'bson';
 import { ChangeLog, type ChangeOp } from './changes';
 import { deepClone } from './clone';
 import { Collection, ID_INDEX, withId, type ChangeObserver, type StoredRecord } from './collection';
+import { EncodedRecord } from './encodedRecord';
 import { mongoError } from './errors';
 import { History } from './history';
 import { Index } from './indexes';
@@ -30,7 +31,8 @@ export interface CollectionState {
   name: string;
   options: Document;
   indexes: IndexInfo[];
-  docs: Document[];
+  /** Documents, or their BSON when a document read back from a snapshot has not been decoded since. */
+  docs: (Document | Uint8Array)[];
 }
 
 /**
@@ -429,7 +431,7 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
           name: collection.name,
           options: collection.options,
           indexes: collection.indexes.map((index) => index.info),
-          docs: Array.from(collection.scan(), (record) => record.doc),
+          docs: Array.from(collection.scan(), (record) => (record instanceof EncodedRecord ? (record.encoded ?? record.doc) : record.doc)),
         });
       }
     }
@@ -442,11 +444,11 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
     if (indexes.length > 0) this.createIndexes(db, name, indexes as IndexSpec[]);
   }
 
-  /** Adds documents, in natural order, while loading a snapshot. */
-  restoreDocuments(db: string, name: string, docs: Document[]): void {
+  /** Adds documents, as BSON and in natural order, while loading a snapshot. */
+  restoreDocuments(db: string, name: string, docs: Iterable<Uint8Array>): void {
     const collection = this.collection(db, name);
     if (!collection) throw mongoError('InternalError', `snapshot documents for ${db}.${name} come before its collection`);
-    for (const doc of docs) collection.insert(doc);
+    collection.restore(docs);
   }
 
   /**

@@ -87,7 +87,12 @@ export class Index implements IndexAccess {
   /** Whether the two maps are shared with a copy of this index (see copy): they are then copied before any change. */
   private mapsShared = false;
   private readonly keyed: boolean;
-  multikey = false;
+  private isMultikey = false;
+  /**
+   * Set while the key maps are yet to be built from these records: an index restored from a snapshot is built on
+   * first use, not as its documents load (see deferBuild).
+   */
+  private unbuilt: (() => Iterable<IndexedRecord>) | null = null;
   ordered: OrderedKeys | null = null;
   private readonly dotted: boolean[];
 
@@ -134,6 +139,31 @@ export class Index implements IndexAccess {
 
   get isPartial(): boolean {
     return this.partial !== null;
+  }
+
+  get multikey(): boolean {
+    this.build();
+    return this.isMultikey;
+  }
+
+  /**
+   * Forgets the keys and builds them again from `records` when the index is next used. A store loading a snapshot
+   * adds hundreds of thousands of documents at once, most of whose indexes no query of that run may ever touch:
+   * keeping every index up to date document by document is most of the cost of loading. The records must be the
+   * collection's whole content whenever the index is next used, which holds because every write asks its indexes
+   * (for conflicts, or to add or remove keys) before it changes the records.
+   */
+  deferBuild(records: () => Iterable<IndexedRecord>): void {
+    this.clear();
+    this.unbuilt = records;
+  }
+
+  /** Builds the key maps a deferred index is still without. */
+  private build(): void {
+    const records = this.unbuilt;
+    if (records === null) return;
+    this.unbuilt = null;
+    for (const record of records()) this.addKeys(record.id, this.entriesFor(record.doc));
   }
 
   /** The keys a document produces, or null when the index leaves the document out (sparse, partial). */
@@ -192,6 +222,7 @@ export class Index implements IndexAccess {
   /** The first entry that another document already holds, when this index is unique. */
   conflict(docId: string, entries: IndexEntry[] | null): IndexEntry | undefined {
     if (!this.unique || entries === null) return undefined;
+    this.build();
     return entries.find((entry) => {
       const owners = this.byKey.get(entry.key);
       if (owners === undefined) return false;
@@ -201,6 +232,7 @@ export class Index implements IndexAccess {
 
   /** The ids of the documents that hold a key (by its canonical form). */
   owners(key: string): Iterable<string> {
+    this.build();
     const owners = this.byKey.get(key);
     return owners === undefined ? [] : typeof owners === 'string' ? [owners] : owners;
   }
@@ -210,12 +242,13 @@ export class Index implements IndexAccess {
    * them changes (each copies them first, see ownMaps), and each gets its own ordered blocks over shared entries.
    */
   copy(): Index {
+    this.build();
     const copy = new Index(this.info as IndexSpec);
     copy.byKey = this.byKey;
     copy.byFirstKey = this.byFirstKey;
     copy.mapsShared = true;
     this.mapsShared = true;
-    copy.multikey = this.multikey;
+    copy.isMultikey = this.isMultikey;
     copy.ordered = this.ordered?.copy() ?? null;
     return copy;
   }
@@ -230,16 +263,24 @@ export class Index implements IndexAccess {
 
   add(docId: string, seq: number, entries: IndexEntry[] | null): void {
     if (entries === null) return;
+    this.build();
+    this.addKeys(docId, entries);
+    for (const entry of entries) this.ordered?.insert({ values: entry.values, seq, id: docId });
+  }
+
+  /** Adds a document's keys to the key maps (not to the ordered keys, which are built and kept apart). */
+  private addKeys(docId: string, entries: IndexEntry[] | null): void {
+    if (entries === null) return;
     this.ownMaps();
-    if (makesMultikey(entries)) this.multikey = true;
+    if (makesMultikey(entries)) this.isMultikey = true;
     for (const entry of entries) {
       if (this.keyed) addTo(this.byKey, entry.key, docId);
       if (this.fields.length > 1) addTo(this.byFirstKey, entry.firstKey, docId);
-      this.ordered?.insert({ values: entry.values, seq, id: docId });
     }
   }
 
   remove(docId: string, seq: number, entries: IndexEntry[] | null): void {
+    this.build();
     if (entries !== null && entries.length > 0) this.ownMaps();
     for (const entry of entries ?? []) {
       if (this.keyed) removeFrom(this.byKey, entry.key, docId);
@@ -254,11 +295,13 @@ export class Index implements IndexAccess {
     this.byFirstKey = new Map();
     this.mapsShared = false;
     this.ordered = null;
-    this.multikey = false;
+    this.isMultikey = false;
+    this.unbuilt = null;
   }
 
   /** Ids of the documents whose first indexed field equals one of the values. */
   lookup(values: unknown[]): Set<string> {
+    this.build();
     const map = this.fields.length > 1 ? this.byFirstKey : this.byKey;
     const ids = new Set<string>();
     for (const value of values) {
@@ -272,6 +315,12 @@ export class Index implements IndexAccess {
   keyValue(entry: IndexEntry): Document {
     return Object.fromEntries(this.fields.map((field, i) => [field, entry.values[i]]));
   }
+}
+
+/** What an index is built from: a stored document with its id and insertion sequence. */
+interface IndexedRecord {
+  id: string;
+  doc: Document;
 }
 
 /**

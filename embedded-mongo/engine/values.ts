@@ -163,6 +163,11 @@ function hex(bytes: Uint8Array): string {
   return text;
 }
 
+/** The canonical key of an ObjectId, from its twelve bytes. */
+export function objectIdKey(id: Uint8Array): string {
+  return `o${hex(id)}`;
+}
+
 /**
  * A string that is equal for two values exactly when MongoDB considers them equal. Indexes, `$in` sets,
  * `distinct` and upsert bookkeeping key their maps with it, so that 5, Long 5 and Decimal128 5.0 land on the
@@ -187,7 +192,7 @@ export function canonicalKey(value: unknown): string {
   const type = bsonTypeName(value as object);
   switch (type) {
     case 'ObjectId':
-      return `o${hex((value as { id: Uint8Array }).id)}`;
+      return objectIdKey((value as { id: Uint8Array }).id);
     case 'Binary': {
       const binary = value as { buffer: Uint8Array; sub_type: number };
       return `x${binary.sub_type}:${Buffer.from(binary.buffer).toString('base64')}`;

@@ -52,17 +52,22 @@ export class DocumentStreamWriter {
   }
 }
 
-/** Decodes a stream of BSON documents, with int64 kept as Long, exactly as documents decoded from the wire. */
-export function readDocumentStream(payload: Buffer): Document[] {
-  const documents: Document[] = [];
+/** Splits a stream of BSON documents into each document's bytes (views of the payload), checking their lengths. */
+export function splitDocumentStream(payload: Buffer): Buffer[] {
+  const documents: Buffer[] = [];
   let offset = 0;
   while (offset < payload.length) {
-    const size = payload.readInt32LE(offset);
+    const size = offset + 4 <= payload.length ? payload.readInt32LE(offset) : -1;
     if (size < 5 || offset + size > payload.length) throw new Error(`a BSON document at byte ${offset} of a record declares ${size} bytes but ${payload.length - offset} remain`);
-    documents.push(BSON.deserialize(payload.subarray(offset, offset + size), { promoteLongs: false }) as Document);
+    documents.push(payload.subarray(offset, offset + size));
     offset += size;
   }
   return documents;
+}
+
+/** Decodes a stream of BSON documents, with int64 kept as Long, exactly as documents decoded from the wire. */
+export function readDocumentStream(payload: Buffer): Document[] {
+  return splitDocumentStream(payload).map((bytes) => BSON.deserialize(bytes, { promoteLongs: false }) as Document);
 }
 
 /**

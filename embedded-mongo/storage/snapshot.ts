@@ -4,7 +4,7 @@ import type { CollectionState, MemoryEngine } from '../engine/engine';
 import type { Document, IndexInfo } from '../engine/types';
 import { CorruptFileError, frameRecord, scanRecords } from './framing';
 import { snapshotFile, syncDirectory, writeAll } from './files';
-import { DocumentStreamWriter, readDocumentStream } from './records';
+import { DocumentStreamWriter, readDocumentStream, splitDocumentStream } from './records';
 
 /** Documents per snapshot record: small enough that writing one never holds the event loop for long. */
 const CHUNK_DOCUMENTS = 1000;
@@ -52,7 +52,11 @@ export async function writeSnapshot(directory: string, number: number, state: Co
         const end = Math.min(start + CHUNK_DOCUMENTS, collection.docs.length);
         stream.add({ docs: { db: collection.db, name: collection.name } });
         let i = start;
-        while (i < end && stream.byteLength < CHUNK_BYTES) stream.add(collection.docs[i++]);
+        while (i < end && stream.byteLength < CHUNK_BYTES) {
+          const doc = collection.docs[i++];
+          if (doc instanceof Uint8Array) stream.addEncoded(doc);
+          else stream.add(doc);
+        }
         documents += i - start;
         start = i;
         await writeRecord();
@@ -81,7 +85,10 @@ export async function loadSnapshot(file: string, number: number, engine: MemoryE
   let ended = false;
   for (const [position, { offset, payload }] of records.entries()) {
     if (ended) throw new CorruptFileError(file, offset, 'records follow the trailer');
-    const [head, ...rest] = readDocumentStream(payload);
+    // Documents stay encoded: the engine decodes each when first read.
+    const [first, ...rest] = splitDocumentStream(payload);
+    if (first === undefined) throw new CorruptFileError(file, offset, 'an empty record');
+    const head = readDocumentStream(first)[0];
     if (position === 0) {
       if (head.snapshot !== 'embedded-mongo' || Number(head.number) !== number) {
         throw new CorruptFileError(file, offset, `expected the header of snapshot ${number}, found ${JSON.stringify(head)}`);

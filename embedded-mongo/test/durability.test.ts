@@ -3,7 +3,7 @@ import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MongoClient } from 'mongodb';
+import { Long, MongoClient, ObjectId } from 'mongodb';
 import { startEmbeddedMongo } from '../index';
 import { EMBEDDED, withStore } from './target';
 
@@ -240,6 +240,45 @@ describe.runIf(EMBEDDED)('in-memory stores started from a closed data directory 
     }
     expect(await readdir(directory)).toEqual(before);
     expect(await withStore(directory, (client) => client.db('kediri_tax').collection('reports').countDocuments())).toBe(2);
+  });
+
+  it('serve a snapshot decoded and indexed on first use exactly as it was written: every _id type, unique keys, multikey, order', async () => {
+    const directory = await temporaryDirectory();
+    const people = [
+      { _id: new ObjectId('65a0000000000000000000a1'), nik: 'A', tags: ['rt01', 'rw02'], born: new Date('1990-01-02'), loan: Long.fromString('9007199254740993') },
+      { _id: 'warga-2', nik: 'B', tags: [] },
+      { _id: 3 as never, nik: 'C', tags: ['rt01'] },
+      { nik: 'D', _id: { kelurahan: '35.71.01.1005', n: 4 } as never },
+    ];
+    await withStore(directory, async (client) => {
+      const collection = client.db('city').collection('people');
+      await collection.createIndex({ nik: 1 }, { unique: true });
+      await collection.createIndex({ tags: 1 });
+      await collection.insertMany(people as never[]);
+    });
+    const store = await startEmbeddedMongo({ port: 0, loadFrom: [directory], log: () => {} });
+    const client = await MongoClient.connect(store.uri, { promoteLongs: false });
+    try {
+      const collection = client.db('city').collection('people');
+      expect(await collection.find().toArray()).toEqual(people);
+      expect(await collection.findOne({ _id: 'warga-2' as never })).toEqual(people[1]);
+      expect(await collection.findOne({ _id: { kelurahan: '35.71.01.1005', n: 4 } as never })).toEqual(people[3]);
+      // The unique index, built only now, still holds every loaded key.
+      await expect(collection.insertOne({ nik: 'C' })).rejects.toMatchObject({ code: 11000 });
+      expect(await collection.find({ tags: 'rt01' }).map((doc) => doc.nik).toArray()).toEqual(['A', 'C']);
+      const explained = await collection.find({ tags: 'rt01' }).explain();
+      expect(JSON.stringify(explained.queryPlanner.winningPlan)).toContain('"isMultiKey":true');
+    } finally {
+      await client.close();
+      await store.stop();
+    }
+    // A store that reads none of them writes them into its next snapshot as they were.
+    const snapshots = async () => (await readdir(directory)).filter((name) => name.startsWith('snapshot-'));
+    const before = await snapshots();
+    await withStore(directory, (client) => client.db('city').collection('visits').insertOne({ n: 1 }));
+    expect(await snapshots()).not.toEqual(before);
+    const reread = await withStore(directory, (client) => client.db('city').collection('people').find({}, { projection: { loan: 0 } }).toArray());
+    expect(reread).toEqual(people.map(({ loan: _loan, ...rest }) => rest));
   });
 
   it('refuses a directory in use, whose journal holds changes its snapshot does not, and a store asked for both', async () => {
