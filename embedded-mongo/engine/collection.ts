@@ -212,8 +212,8 @@ export class Collection {
   /**
    * Adds documents read back from a snapshot, as BSON, in their natural order. The snapshot was written from a
    * consistent collection, so its documents are not checked again for unique keys (a repeated `_id` can only mean a
-   * damaged file); each is decoded when first read (see EncodedRecord), and the secondary indexes are built when
-   * first used (see Index.deferBuild).
+   * damaged file); each is decoded when first read (see EncodedRecord). The indexes must have been deferred first
+   * (see deferIndexes): the documents are added to none of them.
    */
   restore(encoded: Iterable<Uint8Array>): void {
     for (const bytes of encoded) {
@@ -231,7 +231,14 @@ export class Collection {
       this.keep(record);
       this.observer?.written(this, undefined, record);
     }
-    for (const index of this.indexes) index.deferBuild(() => this.records.values());
+  }
+
+  /**
+   * Defers building every secondary index until it is first used (see Index.deferBuild), when a snapshot is loaded.
+   * `multikey` names the indexes the snapshot saved as multikey, or is null when it saved none.
+   */
+  deferIndexes(multikey: ReadonlySet<string> | null): void {
+    for (const index of this.indexes) index.deferBuild(() => this.records.values(), multikey ? multikey.has(index.name) : undefined);
   }
 
   /** Replaces a stored document with its new version; `_id` is the same (update code checks that first). */

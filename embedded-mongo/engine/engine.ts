@@ -31,6 +31,8 @@ export interface CollectionState {
   name: string;
   options: Document;
   indexes: IndexInfo[];
+  /** The names of the indexes that are multikey. */
+  multikey: string[];
   /** Documents, or their BSON when a document read back from a snapshot has not been decoded since. */
   docs: (Document | Uint8Array)[];
 }
@@ -431,6 +433,7 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
           name: collection.name,
           options: collection.options,
           indexes: collection.indexes.map((index) => index.info),
+          multikey: collection.indexes.filter((index) => index.multikey).map((index) => index.name),
           docs: Array.from(collection.scan(), (record) => (record instanceof EncodedRecord ? (record.encoded ?? record.doc) : record.doc)),
         });
       }
@@ -438,10 +441,14 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
     return state;
   }
 
-  /** Creates a collection with its indexes while loading a snapshot. */
-  restoreCollection(db: string, name: string, options: Document, indexes: IndexInfo[]): void {
-    this.ensureCollection(db, name, options);
+  /**
+   * Creates a collection with its indexes while loading a snapshot, each built when first used. `multikey` names the
+   * indexes that were multikey, when the snapshot says (snapshots written before it did leave it undefined).
+   */
+  restoreCollection(db: string, name: string, options: Document, indexes: IndexInfo[], multikey?: string[]): void {
+    const { collection } = this.ensureCollection(db, name, options);
     if (indexes.length > 0) this.createIndexes(db, name, indexes as IndexSpec[]);
+    collection.deferIndexes(multikey ? new Set(multikey) : null);
   }
 
   /** Adds documents, as BSON and in natural order, while loading a snapshot. */

@@ -88,6 +88,8 @@ export class Index implements IndexAccess {
   private mapsShared = false;
   private readonly keyed: boolean;
   private isMultikey = false;
+  /** False while a deferred index does not know whether it is multikey: it must be built to tell. */
+  private multikeyKnown = true;
   /**
    * Set while the key maps are yet to be built from these records: an index restored from a snapshot is built on
    * first use, not as its documents load (see deferBuild).
@@ -142,20 +144,25 @@ export class Index implements IndexAccess {
   }
 
   get multikey(): boolean {
-    this.build();
+    if (!this.multikeyKnown) this.build();
     return this.isMultikey;
   }
 
   /**
-   * Forgets the keys and builds them again from `records` when the index is next used. A store loading a snapshot
-   * adds hundreds of thousands of documents at once, most of whose indexes no query of that run may ever touch:
-   * keeping every index up to date document by document is most of the cost of loading. The records must be the
-   * collection's whole content whenever the index is next used, which holds because every write asks its indexes
-   * (for conflicts, or to add or remove keys) before it changes the records.
+   * Forgets the keys, to build them from `records` when a lookup or a uniqueness check first needs them. A store
+   * loading a snapshot adds hundreds of thousands of documents at once, most of whose indexes no command of that run
+   * may ever use: keeping every index up to date document by document is most of the cost of loading.
+   *
+   * Until then the index is the function of `records` that building it computes, so a write adds and removes no keys
+   * of it (it only keeps its ordered keys, built apart, and its multikey flag): the build reads the records as they
+   * are by then. `multikey` is the flag as the snapshot saved it, if it did: the planner reads it for every plan, and
+   * should not build an index to learn it.
    */
-  deferBuild(records: () => Iterable<IndexedRecord>): void {
+  deferBuild(records: () => Iterable<IndexedRecord>, multikey?: boolean): void {
     this.clear();
     this.unbuilt = records;
+    this.isMultikey = multikey === true;
+    this.multikeyKnown = multikey !== undefined;
   }
 
   /** Builds the key maps a deferred index is still without. */
@@ -163,6 +170,7 @@ export class Index implements IndexAccess {
     const records = this.unbuilt;
     if (records === null) return;
     this.unbuilt = null;
+    this.multikeyKnown = true;
     for (const record of records()) this.addKeys(record.id, this.entriesFor(record.doc));
   }
 
@@ -263,8 +271,8 @@ export class Index implements IndexAccess {
 
   add(docId: string, seq: number, entries: IndexEntry[] | null): void {
     if (entries === null) return;
-    this.build();
-    this.addKeys(docId, entries);
+    if (this.unbuilt === null) this.addKeys(docId, entries);
+    else if (makesMultikey(entries)) this.isMultikey = true;
     for (const entry of entries) this.ordered?.insert({ values: entry.values, seq, id: docId });
   }
 
@@ -280,11 +288,11 @@ export class Index implements IndexAccess {
   }
 
   remove(docId: string, seq: number, entries: IndexEntry[] | null): void {
-    this.build();
-    if (entries !== null && entries.length > 0) this.ownMaps();
+    const keyed = this.unbuilt === null;
+    if (keyed && entries !== null && entries.length > 0) this.ownMaps();
     for (const entry of entries ?? []) {
-      if (this.keyed) removeFrom(this.byKey, entry.key, docId);
-      if (this.fields.length > 1) removeFrom(this.byFirstKey, entry.firstKey, docId);
+      if (keyed && this.keyed) removeFrom(this.byKey, entry.key, docId);
+      if (keyed && this.fields.length > 1) removeFrom(this.byFirstKey, entry.firstKey, docId);
       this.ordered?.remove({ values: entry.values, seq, id: docId });
     }
   }
@@ -296,6 +304,7 @@ export class Index implements IndexAccess {
     this.mapsShared = false;
     this.ordered = null;
     this.isMultikey = false;
+    this.multikeyKnown = true;
     this.unbuilt = null;
   }
 

@@ -46,7 +46,7 @@ export async function writeSnapshot(directory: string, number: number, state: Co
     stream.add({ snapshot: 'embedded-mongo', version: 1, number, createdAt: new Date(), collections: state.length });
     await writeRecord();
     for (const collection of state) {
-      stream.add({ collection: { db: collection.db, name: collection.name, options: collection.options, indexes: collection.indexes } });
+      stream.add({ collection: { db: collection.db, name: collection.name, options: collection.options, indexes: collection.indexes, multikey: collection.multikey } });
       await writeRecord();
       for (let start = 0; start < collection.docs.length; ) {
         const end = Math.min(start + CHUNK_DOCUMENTS, collection.docs.length);
@@ -96,8 +96,8 @@ export async function loadSnapshot(file: string, number: number, engine: MemoryE
       continue;
     }
     if (head.collection) {
-      const { db, name, options, indexes } = head.collection as { db: string; name: string; options: Document; indexes: IndexInfo[] };
-      engine.restoreCollection(db, name, options ?? {}, indexes ?? []);
+      const { db, name, options, indexes, multikey } = head.collection as { db: string; name: string; options: Document; indexes: IndexInfo[]; multikey?: string[] };
+      engine.restoreCollection(db, name, options ?? {}, indexes ?? [], multikey);
     } else if (head.docs) {
       const { db, name } = head.docs as { db: string; name: string };
       engine.restoreDocuments(db, name, rest);
