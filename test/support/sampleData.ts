@@ -1,11 +1,12 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
-import { startEmbeddedMongo } from '../../embedded-mongo';
+import { fileURLToPath } from 'node:url';
 import { projectPath } from '../../platform/paths';
 import { loadDefinition } from '../../subgraphs/definitions';
-import { seedDatabase } from '../../subgraphs/kit/seeding';
-import { SAMPLE_DATA_ENV, sampleDataDirectory, TEST_SECRETS } from '../../subgraphs/kit/testing';
+import { SAMPLE_DATA_ENV, sampleDataDirectory } from '../../subgraphs/kit/testing';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
 /**
@@ -25,35 +26,62 @@ const CACHE = projectPath('node_modules', '.cache', 'kediri-test-sample');
 export default async function seedSampleDataOnce(): Promise<void> {
   const root = join(CACHE, sampleKey());
   const started = Date.now();
-  const seeded: string[] = [];
+  const missing: string[] = [];
   for (const entry of SUBGRAPHS) {
     const definition = await loadDefinition(entry.name);
-    if (!definition.seed || sampleDataDirectory(entry.name) || existsSync(join(root, entry.name))) continue;
-    // Seeded beside, then renamed into place: a run stopped half-way, or two runs at once, never leave a
-    // directory that looks complete and is not.
-    const partial = join(root, `${entry.name}.${process.pid}.partial`);
-    rmSync(partial, { recursive: true, force: true });
-    const store = await startEmbeddedMongo({ port: 0, dataDir: partial, log: () => {} });
-    try {
-      await seedDatabase(definition, store.uri, TEST_SECRETS);
-    } finally {
-      await store.stop();
-    }
-    try {
-      renameSync(partial, join(root, entry.name));
-    } catch (error) {
-      // Another run put the same sample in place first.
-      if (!existsSync(join(root, entry.name))) throw error;
-      rmSync(partial, { recursive: true, force: true });
-    }
-    seeded.push(entry.name);
+    if (definition.seed && !sampleDataDirectory(entry.name) && !existsSync(join(root, entry.name))) missing.push(entry.name);
   }
+  await seedInParallel(missing, root);
   // A run inside another shares the outer run's cache, whose sample it must leave alone.
   if (!process.env[SAMPLE_DATA_ENV]) removeStaleSamples(root);
   process.env[SAMPLE_DATA_ENV] = [process.env[SAMPLE_DATA_ENV], root].filter(Boolean).join(delimiter);
-  if (seeded.length > 0) {
-    process.stdout.write(`Seeded the sample data of ${seeded.join(', ')} for the tests in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
+  if (missing.length > 0) {
+    process.stdout.write(`Seeded the sample data of ${missing.join(', ')} for the tests in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
   }
+}
+
+/**
+ * Seeds the agencies in child processes (seedSample.ts), as many at once as the machine has cores, each
+ * taking the next agency when it is done: seeding is CPU-bound, and one process would leave every core
+ * but one idle. Each agency is seeded beside its final directory, then renamed into place: a run stopped
+ * half-way, or two runs at once, never leave a directory that looks complete and is not.
+ */
+async function seedInParallel(agencies: string[], root: string): Promise<void> {
+  const queue = [...agencies];
+  const lane = async () => {
+    if (queue.length === 0) return;
+    const child = fork(fileURLToPath(new URL('./seedSample.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      for (let agency = queue.shift(); agency !== undefined; agency = queue.shift()) {
+        const partial = join(root, `${agency}.${process.pid}.partial`);
+        rmSync(partial, { recursive: true, force: true });
+        await seedIn(child, agency, partial);
+        try {
+          renameSync(partial, join(root, agency));
+        } catch (error) {
+          // Another run put the same sample in place first.
+          if (!existsSync(join(root, agency))) throw error;
+          rmSync(partial, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      child.kill();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(availableParallelism(), agencies.length) }, lane));
+}
+
+function seedIn(child: ChildProcess, agency: string, directory: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`the process seeding ${agency} exited (code ${code}) before it was done`));
+    child.once('exit', exited);
+    child.once('message', (answer: { agency: string; error?: string }) => {
+      child.off('exit', exited);
+      if (answer.error) reject(new Error(`seeding the sample data of ${agency} failed: ${answer.error}`));
+      else resolve();
+    });
+    child.send({ agency, directory });
+  });
 }
 
 /** A hash of the sources the sample depends on, the lockfile and today's date (UTC). */
