@@ -14,6 +14,9 @@ export interface StoredRecord {
   doc: Document;
 }
 
+/** The fewest documents one insert must bring for it to count as a bulk load (see prepareBulkInsert). */
+const BULK_INSERT = 1_000;
+
 /** What a collection overrides of itself: nothing. */
 const NO_SEQS: ReadonlySet<number> = new Set();
 
@@ -231,6 +234,18 @@ export class Collection {
       this.keep(record);
       this.observer?.written(this, undefined, record);
     }
+  }
+
+  /**
+   * Before an insert of `count` documents into a collection holding no more than that: a bulk load (sample data,
+   * an import), whose non-unique secondary indexes are left to be built when first used (see Index.deferBuild)
+   * instead of taking every document's keys one by one, most of the cost of such a load. Unique indexes are kept
+   * up to date: each document is checked against them as it comes. A small insert into a large collection changes
+   * nothing, since rebuilding an index would cost more than adding its keys.
+   */
+  prepareBulkInsert(count: number): void {
+    if (count < BULK_INSERT || count < this.records.size) return;
+    for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(() => this.records.values(), index.multikey);
   }
 
   /**

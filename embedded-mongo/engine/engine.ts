@@ -109,6 +109,7 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
       collection.clear();
       return true;
     },
+    insertingMany: (db, name, count) => this.collection(db, name)?.prepareBulkInsert(count),
   };
 
   private readonly committed = new Operations(this.committedWorkspace, this);

@@ -143,6 +143,11 @@ export class Index implements IndexAccess {
     return this.partial !== null;
   }
 
+  /** Whether the key maps wait to be built when first used (see deferBuild). */
+  get deferred(): boolean {
+    return this.unbuilt !== null;
+  }
+
   get multikey(): boolean {
     if (!this.multikeyKnown) this.build();
     return this.isMultikey;

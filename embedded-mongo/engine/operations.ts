@@ -99,6 +99,7 @@ export class Operations implements DataOperations {
 
   insert(db: string, name: string, documents: Document[], ordered: boolean, handOver = false): InsertResult {
     const result: InsertResult = { n: 0, writeErrors: [] };
+    this.workspace.insertingMany(db, name, documents.length);
     return eachStatement(documents, ordered, result, (document) => {
       this.workspace.insert(db, name, handOver ? document : deepClone(document));
       result.n++;

@@ -177,6 +177,9 @@ export class Transaction implements Workspace, EngineTransaction {
   /** Conflicts are raised by each write as it happens; a transaction's statement never has to wait. */
   checkWritable(): void {}
 
+  /** A transaction's inserts are kept apart until its commit: the collection's indexes stay as they are. */
+  insertingMany(): void {}
+
   removeAll(): boolean {
     return false;
   }

@@ -108,3 +108,30 @@ describe('unique indexes', () => {
     expect(engine.insert('db', 'c', [{ tags: ['c', 'b'] }], true).writeErrors[0]).toMatchObject({ keyValue: { tags: 'b' } });
   });
 });
+
+describe('a bulk load (an insert at least as large as the collection)', () => {
+  const people = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ _id: from + i, nik: `N${from + i}`, kelurahan: `K${(from + i) % 7}`, tags: (from + i) % 3 === 0 ? ['rt01', 'rt02'] : 'rt01' }));
+
+  it('still refuses a duplicate of a unique index as it comes, and its other indexes answer every lookup after', () => {
+    const engine = createEngine();
+    engine.createIndexes('db', 'people', [{ key: { nik: 1 }, unique: true }, { key: { kelurahan: 1 } }, { key: { tags: 1 } }]);
+    const batch = people(0, 3_000);
+    batch[2_500] = { ...batch[2_500], nik: 'N10' };
+    const result = engine.insert('db', 'people', batch, true);
+    expect(result.n).toBe(2_500);
+    expect(result.writeErrors.map((error) => [error.index, error.keyValue])).toEqual([[2_500, { nik: 'N10' }]]);
+    const index = (name: string) => engine.collection('db', 'people')!.findIndex(name)!;
+    expect([index('nik_1').deferred, index('kelurahan_1').deferred, index('tags_1').deferred]).toEqual([false, true, true]);
+
+    // Writes between the load and the first lookup, one by one: the indexes hold what they leave.
+    engine.insert('db', 'people', [{ _id: 9_001, nik: 'X1', kelurahan: 'K3', tags: 'rt09' }], true);
+    engine.delete('db', 'people', [{ q: { _id: 3 }, limit: 1 }], true);
+    const inK3 = engine.find('db', 'people', { filter: { kelurahan: 'K3' } }).map((doc) => doc._id);
+    expect(engine.lastPlan).toEqual({ index: 'kelurahan_1', docsExamined: inK3.length });
+    expect(inK3).toEqual([...people(0, 2_500).filter((doc) => doc.kelurahan === 'K3' && doc._id !== 3).map((doc) => doc._id), 9_001]);
+    expect(engine.find('db', 'people', { filter: { tags: 'rt09' } }).map((doc) => doc._id)).toEqual([9_001]);
+    expect([index('tags_1').multikey, index('kelurahan_1').multikey]).toEqual([true, false]);
+    expect(engine.insert('db', 'people', [{ _id: 9_002, nik: 'N42' }], true).writeErrors[0]?.code).toBe(11000);
+  });
+});

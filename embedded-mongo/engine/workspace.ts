@@ -21,6 +21,8 @@ export interface Workspace {
   checkWritable(db: string, name: string, writes: readonly { id: string; next: Document | null }[]): void;
   /** Removes every document of a collection at once when it may; false when the caller must remove them one by one. */
   removeAll(db: string, name: string, count: number): boolean;
+  /** Told before an insert of `count` documents, which may be a bulk load (see Collection.prepareBulkInsert). */
+  insertingMany(db: string, name: string, count: number): void;
 }
 
 /**
