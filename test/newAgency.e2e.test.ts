@@ -56,13 +56,15 @@ describe('npm run new-agency', () => {
     expect(readFileSync(join(copy, 'docker-compose.yml'), 'utf8')).toContain('dist/subgraphs/transport/main.js');
     expect(readFileSync(join(copy, '.env.example'), 'utf8')).toMatch(/API_KEYS=.*=agency:transport/);
 
+    // The type check needs nothing the other steps write, so it runs beside them.
+    const typeChecked = inCopy([join(copy, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', copy]);
+    typeChecked.catch(() => {});
     const composed = await tsx('schema/compose.ts');
     expect(composed).toMatch(/Wrote schema\/supergraph.graphql/);
     const supergraph = readFileSync(join(copy, 'schema', 'supergraph.graphql'), 'utf8');
     expect(supergraph).toContain('transportServices');
     expect(supergraph).toMatch(/transport: TransportIndicators/);
 
-    await inCopy([join(copy, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', copy]);
     const tested = await inCopy([
       join(copy, 'node_modules', 'vitest', 'vitest.mjs'),
       'run',
@@ -74,6 +76,7 @@ describe('npm run new-agency', () => {
     // The command exits 0 only when every test passed; the new agency's own tests are among them.
     expect(tested).toContain('subgraphs/transport/transport.test.ts');
     expect(tested).toMatch(/Test Files\s+\d+ passed/);
+    await typeChecked;
   }, 600_000);
 
   it('refuses a name or port the registry already has, saying which', async () => {
