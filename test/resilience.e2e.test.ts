@@ -289,9 +289,12 @@ function summarize(answers: { complete: boolean; code?: string; circuit?: string
 }
 
 describe('a store that is late at start-up', () => {
-  /** From when the subgraphs listen: nothing listens at the store's port until ABSENT_MS, then it is there but frozen until LATE_MS. */
-  const ABSENT_MS = 6_000;
-  const LATE_MS = 15_000;
+  /**
+   * From when the subgraphs listen: nothing listens at the store's port until ABSENT_MS, then it is there but
+   * frozen until LATE_MS, long enough for a subgraph's attempts to time out against it (2 s each) twice.
+   */
+  const ABSENT_MS = 3_000;
+  const LATE_MS = 8_000;
   let storePort: number;
   let city: SubgraphProcess;
   let health: SubgraphProcess;
