@@ -67,6 +67,10 @@ export async function startCityGraph(
       API_KEYS: Object.entries(TEST_API_KEYS).map(([role, key]) => `${key}=${role}`).join(','),
       JWT_SECRET: TEST_JWT_SECRET,
       MONGODB_URI: store.uri,
+      // A graph under test shares a busy two-core machine with the rest of the suite, and its first writes
+      // build the indexes they need: a subgraph is given 30 s, not production's 5 s, before it counts as
+      // timed out. The resilience tests, which are about timeouts, set their own.
+      SUBGRAPH_TIMEOUT_MS: '30000',
       ...(options.supergraphPath ? { SUPERGRAPH_PATH: options.supergraphPath } : {}),
       ...options.gatewayEnv,
     };
