@@ -67,6 +67,7 @@ export const prodamas = definePillar({
   people: {},
   empty: noBrandingFigures,
   aggregate: aggregateBranding,
+  cityIsSumOfKelurahan: true,
   fields: {
     prodamasBudget: {},
     prodamasProposals: {},

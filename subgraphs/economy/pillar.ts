@@ -140,6 +140,7 @@ export const smartEconomy = definePillar({
   },
   empty: noEconomyFigures,
   aggregate: tallyFigures,
+  cityIsSumOfKelurahan: true,
   fields: {
     loansDisbursed: { gatedBy: 'loansDisbursed' },
     amountDisbursed: { gatedBy: 'loansDisbursed' },
