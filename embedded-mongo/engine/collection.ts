@@ -245,7 +245,7 @@ export class Collection {
    */
   prepareBulkInsert(count: number): void {
     if (count < BULK_INSERT || count < this.records.size) return;
-    for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(() => this.records.values(), index.multikey);
+    for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(this.allRecords, index.multikey);
   }
 
   /**
@@ -253,8 +253,11 @@ export class Collection {
    * `multikey` names the indexes the snapshot saved as multikey, or is null when it saved none.
    */
   deferIndexes(multikey: ReadonlySet<string> | null): void {
-    for (const index of this.indexes) index.deferBuild(() => this.records.values(), multikey ? multikey.has(index.name) : undefined);
+    for (const index of this.indexes) index.deferBuild(this.allRecords, multikey ? multikey.has(index.name) : undefined);
   }
+
+  /** Every record as the collection holds it when called: what a deferred index is built from. */
+  private readonly allRecords = () => this.records.values();
 
   /** Replaces a stored document with its new version; `_id` is the same (update code checks that first). */
   replace(record: StoredRecord, doc: Document): void {
