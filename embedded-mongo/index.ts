@@ -1,7 +1,10 @@
-import { createEngine } from './engine/index';
+import { mkdir } from 'node:fs/promises';
+import { BSON, ObjectId } from 'bson';
+import { createEngine, type Document } from './engine/index';
 import { EmbeddedServer } from './server/server';
-import { loadClosedDirectory, openDurableStore, type DurableStore, type Recovery } from './storage/durableStore';
-import type { SnapshotSummary } from './storage/snapshot';
+import { holdsData, loadClosedDirectory, openDurableStore, type DurableStore, type Recovery } from './storage/durableStore';
+import { listDirectory } from './storage/files';
+import { writeSnapshot, type SnapshotSummary } from './storage/snapshot';
 
 export { REPLICA_SET_NAME } from './commands/handshake';
 export type { Recovery } from './storage/durableStore';
@@ -18,9 +21,9 @@ export interface EmbeddedMongoOptions {
    */
   dataDir?: string;
   /**
-   * Data directories of stores that were closed cleanly, loaded into this store's memory at start and never
-   * written to: several in-memory stores can start from one seeded sample this way (each directory must hold
-   * other databases than the rest). Not with `dataDir`.
+   * Data directories of stores that were closed cleanly, loaded at start and never written to (each must hold other
+   * databases than the rest). Without `dataDir`, several in-memory stores can start from one seeded sample this way.
+   * With `dataDir`, which must then hold no data yet, they are imported into it: its first snapshot holds them.
    */
   loadFrom?: string[];
   /** With `dataDir`: the journal size, in bytes, past which a snapshot is written. Defaults to 64 MiB. */
@@ -43,6 +46,19 @@ export interface EmbeddedMongo {
   recovery?: Recovery;
   /** Writes a snapshot of the data directory now (null without one); compaction otherwise runs by itself. */
   compact(): Promise<SnapshotSummary | null>;
+  /**
+   * Bulk-loads documents into a collection without a client's round trip, for the process that owns an in-memory
+   * store (the sample data): each is encoded as the driver would send it (`_id` generated when missing, `undefined`
+   * as null) and kept as BSON until first read; indexes are checked as an ordered insert checks them (a duplicate
+   * key fails the load, keeping the documents before it) and the non-unique ones are built when first used. A store
+   * kept in a data directory refuses it, since what it loads would not be journaled: load into memory, then `saveTo`.
+   */
+  load(db: string, collection: string, documents: readonly Document[]): number;
+  /**
+   * Writes everything the store holds as a data directory closed cleanly (a new or empty directory), which another
+   * store can start from (`loadFrom`).
+   */
+  saveTo(directory: string): Promise<SnapshotSummary>;
   /** Closes the server and every connection, then (with a data directory) writes the shutdown snapshot and unlocks it. */
   stop(): Promise<void>;
 }
@@ -57,12 +73,15 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const log = options.log ?? ((line: string) => process.stderr.write(`[embedded-mongo] ${line}\n`));
   const engine = createEngine();
   let durable: DurableStore | undefined;
-  if (options.loadFrom && options.dataDir !== undefined) {
-    throw new Error('Expected either dataDir (a store kept on disk) or loadFrom (an in-memory store started from saved data), not both.');
+  const importing = options.dataDir !== undefined && (options.loadFrom?.length ?? 0) > 0;
+  if (importing && (await holdsData(options.dataDir as string))) {
+    throw new Error(`Expected an empty data directory to import ${options.loadFrom?.join(', ')} into; ${options.dataDir} already holds data.`);
   }
   for (const directory of options.loadFrom ?? []) await loadClosedDirectory(directory, engine);
   if (options.dataDir !== undefined) {
     durable = await openDurableStore(options.dataDir, engine, { compactAfterBytes: options.compactAfterBytes, log });
+    // What was imported is in no journal: the directory's first snapshot holds it before anything else is written.
+    if (importing) await durable.compact();
   }
   const server = new EmbeddedServer({
     engine,
@@ -85,9 +104,24 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     dataDir: durable?.directory,
     recovery: durable?.recovery,
     compact: async () => (durable ? durable.compact() : null),
+    load(db, collection, documents) {
+      if (durable) throw new Error(`Expected an in-memory store to bulk-load ${db}.${collection} into; this one keeps its data in ${durable.directory}, where a load would not be journaled.`);
+      return engine.load(db, collection, documents.map(encodeAsDriver));
+    },
+    async saveTo(directory) {
+      await mkdir(directory, { recursive: true });
+      const listing = await listDirectory(directory);
+      if (listing.snapshots.length > 0 || listing.journals.length > 0) throw new Error(`Expected a new or empty directory to save the store in; ${directory} already holds a store's files.`);
+      return writeSnapshot(directory, 1, engine.captureState());
+    },
     async stop() {
       await server.stop();
       await durable?.close();
     },
   };
+}
+
+/** A document's BSON as the driver sends it in an insert: `_id` first when it has to be generated, `undefined` as null. */
+function encodeAsDriver(document: Document): Uint8Array {
+  return BSON.serialize(document._id === undefined ? { _id: new ObjectId(), ...document } : document, { ignoreUndefined: false });
 }

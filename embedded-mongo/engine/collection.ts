@@ -230,10 +230,15 @@ export class Collection {
         record = { id: canonicalKey(doc._id), seq: this.nextSeq++, doc };
       }
       if (this.records.has(record.id)) throw mongoError('InternalError', `a snapshot holds the _id ${record.id} twice in ${this.namespace}`);
-      if (this.idIndex.ordered) this.idIndex.ordered.insert({ values: [record.doc._id], seq: record.seq, id: record.id });
-      this.keep(record);
-      this.observer?.written(this, undefined, record);
+      this.add(record);
     }
+  }
+
+  /** Stores a record whose indexes are all deferred (restore, load): only the `_id` keys are kept as it comes. */
+  private add(record: StoredRecord): void {
+    if (this.idIndex.ordered) this.idIndex.ordered.insert({ values: [record.doc._id], seq: record.seq, id: record.id });
+    this.keep(record);
+    this.observer?.written(this, undefined, record);
   }
 
   /**
@@ -245,7 +250,35 @@ export class Collection {
    */
   prepareBulkInsert(count: number): void {
     if (count < BULK_INSERT || count < this.records.size) return;
+    this.deferNonUniqueIndexes();
+  }
+
+  private deferNonUniqueIndexes(): void {
     for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(this.allRecords, index.multikey);
+  }
+
+  /**
+   * Adds documents given as BSON in one bulk load by the process that owns the store (the sample data): each stays
+   * encoded until first read, as a snapshot's do (see restore), and the non-unique secondary indexes are built when
+   * first used. Unlike a snapshot's, the documents are checked: a repeated `_id`, or a key a unique index already
+   * holds, fails the load with MongoDB's duplicate key error, and the documents before it stay, as after an ordered
+   * insert. A collection with a unique secondary index decodes each document to check it as it comes.
+   */
+  load(encoded: Iterable<Uint8Array>): number {
+    this.deferNonUniqueIndexes();
+    const checksKeys = this.indexes.some((index) => index.unique);
+    let loaded = 0;
+    for (const bytes of encoded) {
+      const key = checksKeys ? undefined : encodedIdKey(bytes);
+      if (key === undefined) {
+        this.insert(BSON.deserialize(bytes, { promoteLongs: false }) as Document);
+      } else {
+        if (this.records.has(key)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: new EncodedRecord(key, 0, bytes).doc._id });
+        this.add(new EncodedRecord(key, this.nextSeq++, bytes));
+      }
+      loaded++;
+    }
+    return loaded;
   }
 
   /**

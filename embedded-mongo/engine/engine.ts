@@ -460,6 +460,15 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
   }
 
   /**
+   * Bulk-loads documents given as BSON into a collection, creating it when missing (see Collection.load). For the
+   * process that owns the store, while no transaction is open; returns how many were loaded.
+   */
+  load(db: string, name: string, docs: Iterable<Uint8Array>): number {
+    if (this.openTransactions > 0) throw mongoError('InternalError', `cannot bulk-load ${db}.${name} while ${this.openTransactions} transaction(s) are open`);
+    return this.ensureCollection(db, name).collection.load(docs);
+  }
+
+  /**
    * Replays one journal record. Document changes are gathered per collection and applied with applyChanges, so a
    * transaction's record is applied all at once, exactly as its commit was; catalog changes apply in order between.
    */

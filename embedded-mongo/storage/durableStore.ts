@@ -92,6 +92,22 @@ export async function loadClosedDirectory(directory: string, engine: MemoryEngin
   return loadSnapshot(path.join(resolved, snapshotFile(snapshot)), snapshot, engine);
 }
 
+/** Whether a data directory holds any data: a snapshot, or a journal with a change after its header. */
+export async function holdsData(directory: string): Promise<boolean> {
+  const resolved = path.resolve(directory);
+  const listing = await listDirectory(resolved).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (listing === null) return false;
+  if (listing.snapshots.length > 0) return true;
+  for (const number of listing.journals) {
+    const file = path.join(resolved, journalFile(number));
+    if (scanRecords(await readFile(file), file).records.length > 1) return true;
+  }
+  return false;
+}
+
 async function recover(directory: string, engine: MemoryEngine, log: (line: string) => void): Promise<{ recovery: Recovery; journal: Journal }> {
   const started = performance.now();
   const listing = await listDirectory(directory);

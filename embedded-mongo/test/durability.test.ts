@@ -286,7 +286,7 @@ describe.runIf(EMBEDDED)('in-memory stores started from a closed data directory 
     expect(reread).toEqual(people.map(({ loan: _loan, ...rest }) => rest));
   });
 
-  it('refuses a directory in use, whose journal holds changes its snapshot does not, and a store asked for both', async () => {
+  it('refuses a directory in use, whose journal holds changes its snapshot does not, and an import into a directory with data', async () => {
     const directory = await temporaryDirectory();
     await withStore(directory, (client) => client.db('city').collection('people').insertOne({ name: 'Sri' }));
     await withStore(directory, async (client) => {
@@ -294,6 +294,6 @@ describe.runIf(EMBEDDED)('in-memory stores started from a closed data directory 
       await expect(startEmbeddedMongo({ port: 0, loadFrom: [directory], log: () => {} })).rejects.toThrow(/holds changes after its snapshot.*in use or was not closed cleanly/);
     });
     await expect(startEmbeddedMongo({ port: 0, loadFrom: [await temporaryDirectory()], log: () => {} })).rejects.toThrow(/has no snapshot to load/);
-    await expect(startEmbeddedMongo({ port: 0, dataDir: directory, loadFrom: [directory], log: () => {} })).rejects.toThrow(/either dataDir .* or loadFrom/);
+    await expect(startEmbeddedMongo({ port: 0, dataDir: directory, loadFrom: [directory], log: () => {} })).rejects.toThrow(/Expected an empty data directory to import/);
   });
 });

@@ -1,0 +1,219 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Long, MongoClient, MongoServerError, ObjectId, type Document } from 'mongodb';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../index';
+
+/**
+ * The sample data's fast path: documents loaded by the process that owns an in-memory store, saved as a closed
+ * data directory, and imported from there into a new data directory. What a load stores must be what the same
+ * documents inserted through the driver would store, and it must refuse what an insert refuses.
+ */
+const directories: string[] = [];
+
+async function temporaryDirectory(): Promise<string> {
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'embedded-mongo-bulk-'));
+  directories.push(directory);
+  return directory;
+}
+
+afterAll(async () => {
+  for (const directory of directories) await rm(directory, { recursive: true, force: true });
+});
+
+async function withClient<T>(store: EmbeddedMongo, use: (client: MongoClient) => Promise<T>): Promise<T> {
+  const client = await MongoClient.connect(store.uri);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Documents of every shape a seed writes: generated and given ids, undefined fields, Long, dates, nesting. */
+function sampleDocuments(): Document[] {
+  return [
+    { name: 'no id', missing: undefined, at: new Date('2026-01-02T03:04:05Z'), tags: ['a', 'b'] },
+    { _id: 'kelurahan-1005', amount: 1_250_000.5, nested: { list: [{ x: 1 }, { x: 2 }], empty: {} } },
+    { _id: new ObjectId('650000000000000000000001'), big: Long.fromString('9007199254740993'), flag: false, none: null },
+    { _id: 7, text: 'Rp 1.000', year: 2025 },
+  ];
+}
+
+describe('bulk loading an in-memory store', () => {
+  it('stores what an insert through the driver stores', async () => {
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    try {
+      const loaded = store.load('bulk', 'loaded', sampleDocuments());
+      expect(loaded).toBe(4);
+      await withClient(store, async (client) => {
+        const db = client.db('bulk');
+        const loadedById = db.collection<{ _id: string | ObjectId | number }>('loaded');
+        await db.collection('inserted').insertMany(sampleDocuments());
+        const withoutGeneratedId = { projection: { _id: 0 } };
+        const fromLoad = await db.collection('loaded').find({}, withoutGeneratedId).toArray();
+        const fromInsert = await db.collection('inserted').find({}, withoutGeneratedId).toArray();
+        expect(fromLoad).toEqual(fromInsert);
+        expect(fromLoad[2].big).toBeInstanceOf(Long);
+        const generated = await db.collection('loaded').findOne({ name: 'no id' });
+        expect(generated?._id).toBeInstanceOf(ObjectId);
+        expect(await loadedById.findOne({ _id: 'kelurahan-1005' })).toMatchObject({ amount: 1_250_000.5 });
+      });
+    } finally {
+      await store.stop();
+    }
+  });
+
+  it('answers through a non-unique index built after the load, and explains the index scan', async () => {
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    try {
+      await withClient(store, async (client) => {
+        const reports = client.db('bulk').collection('reports');
+        await reports.createIndex({ year: 1, place: 1 });
+        store.load('bulk', 'reports', Array.from({ length: 3_000 }, (_, i) => ({ year: 2020 + (i % 6), place: `p${i % 46}`, amount: i })));
+        const found = await reports.find({ year: 2023, place: 'p3' }).toArray();
+        expect(found.map((doc) => doc.amount)).toEqual(
+          Array.from({ length: 3_000 }, (_, i) => i).filter((i) => i % 6 === 3 && i % 46 === 3),
+        );
+        const plan = await reports.find({ year: 2023, place: 'p3' }).explain('executionStats');
+        expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('IXSCAN');
+        expect(plan.executionStats.totalDocsExamined).toBe(found.length);
+      });
+    } finally {
+      await store.stop();
+    }
+  });
+
+  it('refuses a repeated _id with the duplicate key error, keeping the documents before it', async () => {
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    try {
+      expect(() => store.load('bulk', 'people', [{ _id: 'a' }, { _id: 'b' }, { _id: 'a' }, { _id: 'c' }])).toThrow(
+        /E11000 duplicate key error collection: bulk\.people index: _id_ dup key: \{ _id: "a" \}/,
+      );
+      await withClient(store, async (client) => {
+        expect(await client.db('bulk').collection<{ _id: string }>('people').find().map((doc) => doc._id).toArray()).toEqual(['a', 'b']);
+      });
+    } finally {
+      await store.stop();
+    }
+  });
+
+  it('refuses a key a unique index already holds, from the store or from the same load', async () => {
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    try {
+      await withClient(store, async (client) => {
+        const taxpayers = client.db('bulk').collection('taxpayers');
+        await taxpayers.createIndex({ npwpd: 1 }, { unique: true });
+        await taxpayers.insertOne({ npwpd: 'P-1' });
+        expect(() => store.load('bulk', 'taxpayers', [{ npwpd: 'P-2' }, { npwpd: 'P-1' }])).toThrow(/index: npwpd_1 dup key: \{ npwpd: "P-1" \}/);
+        expect(() => store.load('bulk', 'taxpayers', [{ npwpd: 'P-3' }, { npwpd: 'P-3' }])).toThrow(/dup key: \{ npwpd: "P-3" \}/);
+        expect((await taxpayers.find().toArray()).map((doc) => doc.npwpd).sort()).toEqual(['P-1', 'P-2', 'P-3']);
+        const error = await taxpayers.insertOne({ npwpd: 'P-2' }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(MongoServerError);
+        expect((error as MongoServerError).code).toBe(11000);
+      });
+    } finally {
+      await store.stop();
+    }
+  });
+
+  it('is refused by a store kept in a data directory, where the load would not be journaled', async () => {
+    const store = await startEmbeddedMongo({ port: 0, dataDir: await temporaryDirectory(), log: () => {} });
+    try {
+      expect(() => store.load('bulk', 'people', [{ _id: 'a' }])).toThrow(/Expected an in-memory store to bulk-load bulk\.people into/);
+    } finally {
+      await store.stop();
+    }
+  });
+});
+
+describe('saving a loaded store and importing it into a data directory', () => {
+  async function savedSample(): Promise<string> {
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    const directory = path.join(await temporaryDirectory(), 'sample');
+    try {
+      store.load('kediri_tax', 'reports', Array.from({ length: 1_500 }, (_, i) => ({ _id: `r${i}`, amount: i })));
+      await withClient(store, (client) => client.db('kediri_tax').collection('reports').createIndex({ amount: -1 }));
+      const summary = await store.saveTo(directory);
+      expect(summary.documents).toBe(1_500);
+      return directory;
+    } finally {
+      await store.stop();
+    }
+  }
+
+  it('writes a closed directory that in-memory stores start from', async () => {
+    const sample = await savedSample();
+    const store = await startEmbeddedMongo({ port: 0, loadFrom: [sample], log: () => {} });
+    try {
+      await withClient(store, async (client) => {
+        const reports = client.db('kediri_tax').collection('reports');
+        expect(await reports.countDocuments()).toBe(1_500);
+        expect(await reports.find().sort({ amount: -1 }).limit(2).toArray()).toEqual([
+          { _id: 'r1499', amount: 1_499 },
+          { _id: 'r1498', amount: 1_498 },
+        ]);
+        expect((await reports.indexes()).map((index) => index.name)).toEqual(['_id_', 'amount_-1']);
+      });
+    } finally {
+      await store.stop();
+    }
+  });
+
+  it('refuses to save into a directory that already holds a store', async () => {
+    const sample = await savedSample();
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    try {
+      await expect(store.saveTo(sample)).rejects.toThrow(/Expected a new or empty directory to save the store in/);
+    } finally {
+      await store.stop();
+    }
+  });
+
+  it('imports into a new data directory, whose first snapshot keeps it after a restart', async () => {
+    const sample = await savedSample();
+    const dataDir = await temporaryDirectory();
+    const first = await startEmbeddedMongo({ port: 0, dataDir, loadFrom: [sample], log: () => {} });
+    try {
+      await withClient(first, (client) => client.db('kediri_tax').collection<{ _id: string; amount: number }>('reports').insertOne({ _id: 'after', amount: -1 }));
+    } finally {
+      await first.stop();
+    }
+    const again = await startEmbeddedMongo({ port: 0, dataDir, log: () => {} });
+    try {
+      expect(again.recovery?.documents).toBe(1_501);
+      await withClient(again, async (client) => {
+        expect(await client.db('kediri_tax').collection('reports').countDocuments({ amount: { $gte: 1_000 } })).toBe(500);
+      });
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('refuses to import into a data directory that already holds data, and leaves it as it was', async () => {
+    const sample = await savedSample();
+    const dataDir = await temporaryDirectory();
+    const store = await startEmbeddedMongo({ port: 0, dataDir, log: () => {} });
+    await withClient(store, (client) => client.db('kediri_city').collection<{ _id: string }>('notes').insertOne({ _id: 'kept' }));
+    await store.stop();
+    await expect(startEmbeddedMongo({ port: 0, dataDir, loadFrom: [sample], log: () => {} })).rejects.toThrow(
+      /Expected an empty data directory to import .*sample into; .* already holds data/,
+    );
+    const reopened = await startEmbeddedMongo({ port: 0, dataDir, log: () => {} });
+    try {
+      await withClient(reopened, async (client) => {
+        expect(await client.db('kediri_city').collection('notes').countDocuments()).toBe(1);
+        expect(await client.db('kediri_tax').collection('reports').countDocuments()).toBe(0);
+      });
+    } finally {
+      await reopened.stop();
+    }
+  });
+
+  it('refuses a directory that is not a saved store', async () => {
+    const empty = await temporaryDirectory();
+    await writeFile(path.join(empty, 'notes.txt'), 'not a store');
+    await expect(startEmbeddedMongo({ port: 0, loadFrom: [empty], log: () => {} })).rejects.toThrow(/has no snapshot to load/);
+  });
+});
