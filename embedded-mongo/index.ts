@@ -7,6 +7,7 @@ import { listDirectory } from './storage/files';
 import { writeSnapshot, type SnapshotSummary } from './storage/snapshot';
 
 export { REPLICA_SET_NAME } from './commands/handshake';
+export { holdsData } from './storage/durableStore';
 export type { Recovery } from './storage/durableStore';
 export type { SnapshotSummary } from './storage/snapshot';
 

@@ -13,6 +13,7 @@ const ENTRIES = [
   'scripts/start.ts',
   'scripts/seed.ts',
   'scripts/figures.ts',
+  'scripts/sample/worker.ts',
   'gateway/main.ts',
   'embedded-mongo/main.ts',
   ...SUBGRAPHS.map((entry) => `${entry.dir}/main.ts`),

@@ -250,11 +250,7 @@ export class Collection {
    */
   prepareBulkInsert(count: number): void {
     if (count < BULK_INSERT || count < this.records.size) return;
-    this.deferNonUniqueIndexes();
-  }
-
-  private deferNonUniqueIndexes(): void {
-    for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(this.allRecords, index.multikey);
+    for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(this.allRecords, index.knownMultikey || undefined);
   }
 
   /**
@@ -265,7 +261,8 @@ export class Collection {
    * insert. A collection with a unique secondary index decodes each document to check it as it comes.
    */
   load(encoded: Iterable<Uint8Array>): number {
-    this.deferNonUniqueIndexes();
+    // The documents are added without their keys, so whether an index is multikey is learnt when it is built.
+    for (const index of this.indexes) if (!index.unique) index.deferBuild(this.allRecords, index.knownMultikey || undefined);
     const checksKeys = this.indexes.some((index) => index.unique);
     let loaded = 0;
     for (const bytes of encoded) {

@@ -153,6 +153,11 @@ export class Index implements IndexAccess {
     return this.isMultikey;
   }
 
+  /** Whether the index is known to be multikey without building it: false also when that is not known yet. */
+  get knownMultikey(): boolean {
+    return this.multikeyKnown && this.isMultikey;
+  }
+
   /**
    * Forgets the keys, to build them from `records` when a lookup or a uniqueness check first needs them. A store
    * loading a snapshot adds hundreds of thousands of documents at once, most of whose indexes no command of that run

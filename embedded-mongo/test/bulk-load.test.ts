@@ -85,6 +85,27 @@ describe('bulk loading an in-memory store', () => {
     }
   });
 
+  it('learns that an index is multikey from the loaded documents, so that its bounds stay right', async () => {
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    try {
+      await withClient(store, async (client) => {
+        const members = client.db('bulk').collection<{ _id: number; tags: string | string[] }>('members');
+        await members.createIndex({ tags: 1 });
+        await members.insertOne({ _id: 0, tags: 'x' });
+        // A query that uses the index builds it, while no document holds an array.
+        expect(await members.countDocuments({ tags: 'x' })).toBe(1);
+        store.load('bulk', 'members', [{ _id: 1, tags: ['a', 'z'] }, { _id: 2, tags: ['m'] }, { _id: 3, tags: 'b' }]);
+        // One element above 'a' and another below 'c' is a match: with a multikey index the bounds may not be intersected.
+        const found = await members.find({ tags: { $gt: 'a', $lt: 'c' } }).sort({ _id: 1 }).toArray();
+        expect(found.map((doc) => doc._id)).toEqual([1, 3]);
+        const plan = await members.find({ tags: 'z' }).explain();
+        expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('"isMultiKey":true');
+      });
+    } finally {
+      await store.stop();
+    }
+  });
+
   it('refuses a repeated _id with the duplicate key error, keeping the documents before it', async () => {
     const store = await startEmbeddedMongo({ port: 0, log: () => {} });
     try {

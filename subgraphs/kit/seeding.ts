@@ -1,6 +1,7 @@
-import type { Model } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
+import { startEmbeddedMongo } from '../../embedded-mongo';
 import type { AgencyDefinition, ModelMap, Secrets } from './agency';
-import { connectAgencyDatabase, ensureIndexes } from './database';
+import { connectAgencyDatabase, databaseName, ensureIndexes } from './database';
 import { readModelModels, type ReadModelModels } from './readModel';
 
 /**
@@ -12,8 +13,13 @@ import { readModelModels, type ReadModelModels } from './readModel';
 const CHUNK = 5_000;
 const VALIDATED_SAMPLE = 3;
 
+/** Connections to an in-memory store in this process, whose seeds it bulk-loads (see saveSample). */
+const bulkLoads = new WeakMap<Connection, (collection: string, docs: readonly object[]) => number>();
+
 export async function insertSeed(model: Model<any>, docs: readonly object[]): Promise<number> {
   for (const doc of docs.slice(0, VALIDATED_SAMPLE)) await new model(doc).validate();
+  const load = bulkLoads.get(model.db);
+  if (load) return load(model.collection.collectionName, docs);
   for (let start = 0; start < docs.length; start += CHUNK) {
     await model.collection.insertMany(docs.slice(start, start + CHUNK) as object[], { ordered: true });
   }
@@ -86,5 +92,32 @@ export async function seedDatabase<Models extends ModelMap>(
     return { written, figures };
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * Writes one agency's sample data, and the read model built from it, into `directory` as a data directory closed
+ * cleanly, which stores then start from or import (`loadFrom`): what `npm start` does on its first start, and the
+ * test suite once per run. The seeds go into an in-memory store in this process without a client's round trip
+ * (the store's `load`, which stores what an insert through the driver would); the read model is built through
+ * mongoose as anywhere else.
+ */
+export async function saveSample<Models extends ModelMap>(definition: AgencyDefinition<Models, any>, directory: string, secrets: Secrets): Promise<void> {
+  const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+  try {
+    const connection = await connectAgencyDatabase(definition.name, store.uri);
+    try {
+      const database = databaseName(definition.name);
+      bulkLoads.set(connection, (collection, docs) => store.load(database, collection, docs as Record<string, unknown>[]));
+      const models = { ...definition.models(connection), ...readModelModels(connection) } as Models & ReadModelModels;
+      await ensureIndexes(models);
+      await seedIfEmpty(definition, models, secrets);
+      await ensureReadModel(definition, models);
+    } finally {
+      await connection.close();
+    }
+    await store.saveTo(directory);
+  } finally {
+    await store.stop();
   }
 }

@@ -1,17 +1,16 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectPath } from '../../platform/paths';
 import { loadDefinition } from '../../subgraphs/definitions';
-import { SAMPLE_DATA_ENV, sampleDataDirectory } from '../../subgraphs/kit/testing';
+import { SAMPLE_DATA_ENV, sampleDataDirectory, TEST_SECRETS } from '../../subgraphs/kit/testing';
+import { seedSamples } from '../../scripts/sample/seedSamples';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
 /**
- * Vitest's global setup: each agency's sample data is seeded once, into a store of its own on a data
- * directory closed cleanly, so that its snapshot holds it all. Every test that asks for sample data then
+ * Vitest's global setup: each agency's sample data is seeded once, into a data directory closed cleanly of its
+ * own (scripts/sample), so that its snapshot holds it all. Every test that asks for sample data then
  * starts its own in-memory store loaded from those directories (well under a second) instead of seeding
  * again (seconds per agency): the sample is shared read-only, and what a test writes stays in its own store.
  *
@@ -31,7 +30,8 @@ export default async function seedSampleDataOnce(): Promise<void> {
     const definition = await loadDefinition(entry.name);
     if (definition.seed && !sampleDataDirectory(entry.name) && !existsSync(join(root, entry.name))) missing.push(entry.name);
   }
-  await seedInParallel(missing, root);
+  const worker = ['--import', 'tsx', fileURLToPath(new URL('../../scripts/sample/worker.ts', import.meta.url))];
+  await seedSamples({ agencies: missing, root, secrets: TEST_SECRETS, worker });
   // A run inside another shares the outer run's cache, whose sample it must leave alone.
   if (!process.env[SAMPLE_DATA_ENV]) removeStaleSamples(root);
   process.env[SAMPLE_DATA_ENV] = [process.env[SAMPLE_DATA_ENV], root].filter(Boolean).join(delimiter);
@@ -40,56 +40,12 @@ export default async function seedSampleDataOnce(): Promise<void> {
   }
 }
 
-/**
- * Seeds the agencies in child processes (seedSample.ts), as many at once as the machine has cores, each
- * taking the next agency when it is done: seeding is CPU-bound, and one process would leave every core
- * but one idle. Each agency is seeded beside its final directory, then renamed into place: a run stopped
- * half-way, or two runs at once, never leave a directory that looks complete and is not.
- */
-async function seedInParallel(agencies: string[], root: string): Promise<void> {
-  const queue = [...agencies];
-  const lane = async () => {
-    if (queue.length === 0) return;
-    const child = fork(fileURLToPath(new URL('./seedSample.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    try {
-      for (let agency = queue.shift(); agency !== undefined; agency = queue.shift()) {
-        const partial = join(root, `${agency}.${process.pid}.partial`);
-        rmSync(partial, { recursive: true, force: true });
-        await seedIn(child, agency, partial);
-        try {
-          renameSync(partial, join(root, agency));
-        } catch (error) {
-          // Another run put the same sample in place first.
-          if (!existsSync(join(root, agency))) throw error;
-          rmSync(partial, { recursive: true, force: true });
-        }
-      }
-    } finally {
-      child.kill();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(availableParallelism(), agencies.length) }, lane));
-}
-
-function seedIn(child: ChildProcess, agency: string, directory: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const exited = (code: number | null) => reject(new Error(`the process seeding ${agency} exited (code ${code}) before it was done`));
-    child.once('exit', exited);
-    child.once('message', (answer: { agency: string; error?: string }) => {
-      child.off('exit', exited);
-      if (answer.error) reject(new Error(`seeding the sample data of ${agency} failed: ${answer.error}`));
-      else resolve();
-    });
-    child.send({ agency, directory });
-  });
-}
-
 /** A hash of the sources the sample depends on, the lockfile and today's date (UTC). */
 function sampleKey(): string {
   const hash = createHash('sha256').update(new Date().toISOString().slice(0, 10));
   const lockfile = projectPath('package-lock.json');
   if (existsSync(lockfile)) hash.update(readFileSync(lockfile));
-  for (const folder of ['subgraphs', 'embedded-mongo', 'platform']) {
+  for (const folder of ['subgraphs', 'embedded-mongo', 'platform', 'scripts/sample']) {
     for (const file of sourceFiles(projectPath(folder))) hash.update(relative(projectPath(), file)).update(readFileSync(file));
   }
   return hash.digest('hex').slice(0, 16);
