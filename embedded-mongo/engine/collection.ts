@@ -1,6 +1,6 @@
 import { BSON, ObjectId } from 'bson';
 import { deepClone } from './clone';
-import { EncodedRecord, encodedIdKey } from './encodedRecord';
+import { EncodedRecord, encodedIdKey, encodedPathHasArray } from './encodedRecord';
 import { MongoError, mongoError } from './errors';
 import type { Index, IndexAccess, IndexEntry } from './indexes';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
@@ -199,12 +199,13 @@ export class Collection {
   }
 
   /** Stores a new document (the caller's copy becomes stored data). Throws MongoError on any failure. */
-  insert(doc: Document): StoredRecord {
+  insert(doc: Document, encoded?: Uint8Array): StoredRecord {
     const prepared = withId(doc);
     const id = canonicalKey(prepared._id);
     if (this.records.has(id)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: prepared._id });
     const entries = this.entriesFor(id, prepared);
-    const record = { id, seq: this.nextSeq++, doc: prepared };
+    // Given its BSON (a bulk load), the record keeps it for the snapshot, which then need not encode it again.
+    const record = encoded && prepared === doc ? new EncodedRecord(id, this.nextSeq++, encoded, prepared) : { id, seq: this.nextSeq++, doc: prepared };
     this.indexes.forEach((index, i) => index.add(id, record.seq, entries[i]));
     this.idIndex.ordered?.insert({ values: [prepared._id], seq: record.seq, id });
     this.keep(record);
@@ -250,7 +251,11 @@ export class Collection {
    */
   prepareBulkInsert(count: number): void {
     if (count < BULK_INSERT || count < this.records.size) return;
-    for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(this.allRecords, index.knownMultikey || undefined);
+    this.deferNonUniqueIndexes();
+  }
+
+  private deferNonUniqueIndexes(): void {
+    for (const index of this.indexes) if (!index.unique && !index.deferred) index.deferBuild(this.allRecords, index.multikey);
   }
 
   /**
@@ -261,16 +266,21 @@ export class Collection {
    * insert. A collection with a unique secondary index decodes each document to check it as it comes.
    */
   load(encoded: Iterable<Uint8Array>): number {
-    // The documents are added without their keys, so whether an index is multikey is learnt when it is built.
-    for (const index of this.indexes) if (!index.unique) index.deferBuild(this.allRecords, index.knownMultikey || undefined);
+    this.deferNonUniqueIndexes();
     const checksKeys = this.indexes.some((index) => index.unique);
+    // A document added as BSON gives no keys: whether it makes an index multikey is read from its bytes, so that
+    // planning a query (which asks) does not build the index. A decoded one is inserted, which notes it as usual.
+    const scanned = this.indexes.filter((index) => index.deferred).map((index) => ({ index, paths: index.fields.map((field) => field.split('.')) }));
     let loaded = 0;
     for (const bytes of encoded) {
       const key = checksKeys ? undefined : encodedIdKey(bytes);
       if (key === undefined) {
-        this.insert(BSON.deserialize(bytes, { promoteLongs: false }) as Document);
+        this.insert(BSON.deserialize(bytes, { promoteLongs: false }) as Document, bytes);
       } else {
         if (this.records.has(key)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: new EncodedRecord(key, 0, bytes).doc._id });
+        for (const { index, paths } of scanned) {
+          if (index.multikeyIfKnown === false && paths.some((path) => encodedPathHasArray(bytes, path))) index.noteMultikey();
+        }
         this.add(new EncodedRecord(key, this.nextSeq++, bytes));
       }
       loaded++;

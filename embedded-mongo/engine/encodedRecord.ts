@@ -3,8 +3,10 @@ import type { StoredRecord } from './collection';
 import type { Document } from './types';
 import { canonicalKey, objectIdKey } from './values';
 
-/** BSON's type bytes for the two `_id` types read without decoding the document. */
+/** BSON's type bytes that are read without decoding the document. */
 const BSON_STRING = 0x02;
+const BSON_DOCUMENT = 0x03;
+const BSON_ARRAY = 0x04;
 const BSON_OBJECT_ID = 0x07;
 /** `_id` and its terminating zero, as the name of a document's first element. */
 const ID_NAME = [0x5f, 0x69, 0x64, 0x00];
@@ -18,12 +20,15 @@ export class EncodedRecord implements StoredRecord {
   private decoded: Document | undefined;
   private bytes: Uint8Array | undefined;
 
+  /** `decoded`, when given, is the document those bytes hold: both are kept, for a snapshot to copy the bytes. */
   constructor(
     readonly id: string,
     readonly seq: number,
     bytes: Uint8Array,
+    decoded?: Document,
   ) {
     this.bytes = bytes;
+    this.decoded = decoded;
   }
 
   get doc(): Document {
@@ -35,7 +40,7 @@ export class EncodedRecord implements StoredRecord {
     return this.decoded;
   }
 
-  /** The document's BSON while it has not been decoded. */
+  /** The document's BSON while it has not been decoded, or when it was given decoded with it. */
   get encoded(): Uint8Array | undefined {
     return this.bytes;
   }
@@ -55,4 +60,73 @@ export function encodedIdKey(bytes: Uint8Array): string | undefined {
     return canonicalKey(Buffer.from(bytes.buffer, bytes.byteOffset + value + 4, length - 1).toString('utf8'));
   }
   return undefined;
+}
+
+/** The size of each BSON type's value that has a fixed size, by type byte. */
+const FIXED_SIZES: Record<number, number> = { 0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0a: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0xff: 0, 0x7f: 0 };
+
+/** The offset just past a BSON value of `type` that starts at `at`, or undefined for a type this reader does not know. */
+function valueEnd(bytes: Uint8Array, view: DataView, type: number, at: number): number | undefined {
+  const fixed = FIXED_SIZES[type];
+  if (fixed !== undefined) return at + fixed;
+  switch (type) {
+    case 0x02: // string
+    case 0x0d: // JavaScript code
+    case 0x0e: // symbol
+      return at + 4 + view.getInt32(at, true);
+    case 0x03: // document
+    case 0x04: // array
+    case 0x0f: // code with scope
+      return at + view.getInt32(at, true);
+    case 0x05: // binary: length, subtype, bytes
+      return at + 5 + view.getInt32(at, true);
+    case 0x0b: // regular expression: two C strings
+      return bytes.indexOf(0, bytes.indexOf(0, at) + 1) + 1;
+    case 0x0c: // DBPointer: string, then an ObjectId
+      return at + 4 + view.getInt32(at, true) + 12;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Whether a document's value at a path (a dotted field, split) passes through an array, read from its BSON without
+ * decoding it: what makes an index on that field multikey. A type this reader does not know counts as an array,
+ * which only makes the planner more careful.
+ */
+export function encodedPathHasArray(bytes: Uint8Array, path: readonly string[]): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let start = 0;
+  for (const name of path) {
+    const end = start + view.getInt32(start, true) - 1;
+    let at = start + 4;
+    let found: { type: number; value: number } | undefined;
+    while (at < end) {
+      const type = bytes[at];
+      const nameEnd = bytes.indexOf(0, at + 1);
+      const value = nameEnd + 1;
+      if (nameMatches(bytes, at + 1, nameEnd, name)) {
+        found = { type, value };
+        break;
+      }
+      const next = valueEnd(bytes, view, type, value);
+      if (next === undefined) return true;
+      at = next;
+    }
+    if (found === undefined) return false;
+    if (found.type === BSON_ARRAY) return true;
+    if (found.type !== BSON_DOCUMENT) return false;
+    start = found.value;
+  }
+  return false;
+}
+
+function nameMatches(bytes: Uint8Array, from: number, to: number, name: string): boolean {
+  if (to - from !== name.length) return name.length > 0 && to - from > name.length && Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8') === name;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code > 0x7f) return Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8') === name;
+    if (bytes[from + i] !== code) return false;
+  }
+  return true;
 }

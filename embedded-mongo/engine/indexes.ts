@@ -153,9 +153,14 @@ export class Index implements IndexAccess {
     return this.isMultikey;
   }
 
-  /** Whether the index is known to be multikey without building it: false also when that is not known yet. */
-  get knownMultikey(): boolean {
-    return this.multikeyKnown && this.isMultikey;
+  /** Records that a document added without its keys (see Collection.load) makes a deferred index multikey. */
+  noteMultikey(): void {
+    this.isMultikey = true;
+  }
+
+  /** Whether the index is multikey, when that is known without building it. */
+  get multikeyIfKnown(): boolean | undefined {
+    return this.multikeyKnown ? this.isMultikey : undefined;
   }
 
   /**
