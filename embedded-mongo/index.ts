@@ -25,8 +25,10 @@ export interface EmbeddedMongoOptions {
    * Data directories of stores that were closed cleanly, loaded at start and never written to (each must hold other
    * databases than the rest). Without `dataDir`, several in-memory stores can start from one seeded sample this way.
    * With `dataDir`, which must then hold no data yet, they are imported into it: its first snapshot holds them.
+   * Given as a promise (of directories still being written), the store listens at once and holds every command but
+   * the handshake until they are loaded (see `opened`), so that its clients start meanwhile.
    */
-  loadFrom?: string[];
+  loadFrom?: string[] | Promise<string[]>;
   /** With `dataDir`: the journal size, in bytes, past which a snapshot is written. Defaults to 64 MiB. */
   compactAfterBytes?: number;
   /** How long an unused cursor lives before it is freed. Defaults to mongod's 10 minutes. */
@@ -45,6 +47,11 @@ export interface EmbeddedMongo {
   dataDir?: string;
   /** What start-up loaded from the data directory. */
   recovery?: Recovery;
+  /**
+   * Settles when the data is loaded: at once, unless `loadFrom` was a promise. Rejects when loading fails, and then
+   * every command but the handshake fails too.
+   */
+  opened: Promise<void>;
   /** Writes a snapshot of the data directory now (null without one); compaction otherwise runs by itself. */
   compact(): Promise<SnapshotSummary | null>;
   /**
@@ -74,39 +81,56 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const log = options.log ?? ((line: string) => process.stderr.write(`[embedded-mongo] ${line}\n`));
   const engine = createEngine();
   let durable: DurableStore | undefined;
-  const importing = options.dataDir !== undefined && (options.loadFrom?.length ?? 0) > 0;
-  if (importing && (await holdsData(options.dataDir as string))) {
-    throw new Error(`Expected an empty data directory to import ${options.loadFrom?.join(', ')} into; ${options.dataDir} already holds data.`);
-  }
-  for (const directory of options.loadFrom ?? []) await loadClosedDirectory(directory, engine);
-  if (options.dataDir !== undefined) {
-    durable = await openDurableStore(options.dataDir, engine, { compactAfterBytes: options.compactAfterBytes, log });
-    // What was imported is in no journal: the directory's first snapshot holds it before anything else is written.
-    if (importing) await durable.compact();
-  }
+  const open = async (directories: readonly string[]) => {
+    const importing = options.dataDir !== undefined && directories.length > 0;
+    if (importing && (await holdsData(options.dataDir as string))) {
+      throw new Error(`Expected an empty data directory to import ${directories.join(', ')} into; ${options.dataDir} already holds data.`);
+    }
+    for (const directory of directories) await loadClosedDirectory(directory, engine);
+    if (options.dataDir !== undefined) {
+      durable = await openDurableStore(options.dataDir, engine, { compactAfterBytes: options.compactAfterBytes, log });
+      // What was imported is in no journal: the directory's first snapshot holds it before anything else is written.
+      if (importing) await durable.compact();
+    }
+  };
+  const later = options.loadFrom instanceof Promise ? options.loadFrom : undefined;
+  if (!later) await open((options.loadFrom as string[] | undefined) ?? []);
   const server = new EmbeddedServer({
     engine,
     cursorIdleTimeoutMs: options.cursorIdleTimeoutMs,
     transactionLifetimeMs: options.transactionLifetimeMs,
     log,
-    persist: durable ? (encodings) => (durable as DurableStore).persist(encodings) : undefined,
+    persist: options.dataDir !== undefined ? (encodings) => (durable as DurableStore).persist(encodings) : undefined,
   });
+  const opened = later ? later.then(open) : Promise.resolve();
+  if (later) server.holdUntil(opened);
+  const closeData = async () => {
+    await opened.catch(() => {});
+    await durable?.close();
+  };
   let port: number;
   try {
     port = await server.listen(options.port ?? 27017, host);
   } catch (error) {
-    await durable?.close();
+    await closeData();
     throw error;
   }
   const uriHost = host.includes(':') ? `[${host}]` : host;
   return {
     uri: `mongodb://${uriHost}:${port}/`,
     port,
-    dataDir: durable?.directory,
-    recovery: durable?.recovery,
+    get dataDir() {
+      return durable?.directory;
+    },
+    get recovery() {
+      return durable?.recovery;
+    },
+    opened,
     compact: async () => (durable ? durable.compact() : null),
     load(db, collection, documents) {
-      if (durable) throw new Error(`Expected an in-memory store to bulk-load ${db}.${collection} into; this one keeps its data in ${durable.directory}, where a load would not be journaled.`);
+      if (options.dataDir !== undefined) {
+        throw new Error(`Expected an in-memory store to bulk-load ${db}.${collection} into; this one keeps its data in ${options.dataDir}, where a load would not be journaled.`);
+      }
       return engine.load(db, collection, documents.map(encodeAsDriver));
     },
     async saveTo(directory) {
@@ -117,7 +141,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     },
     async stop() {
       await server.stop();
-      await durable?.close();
+      await closeData();
     },
   };
 }

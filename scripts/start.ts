@@ -7,7 +7,6 @@ import { readFlag, readInteger, readPlatformConfig, readPort } from '../platform
 import { loadDevelopmentEnv } from '../platform/env';
 import { createLogger, type Logger } from '../platform/logging';
 import { projectPath } from '../platform/paths';
-import { loadDefinition } from '../subgraphs/definitions';
 import { SUBGRAPHS } from '../subgraphs/registry';
 import { seedSamples } from './sample/seedSamples';
 import { Supervisor } from './start/supervisor';
@@ -52,28 +51,36 @@ async function stopAll(): Promise<void> {
 
 /**
  * A store holding no data yet starts with the sample data: every agency's is written in parallel processes, each
- * straight into a store of its own (scripts/sample), then imported at once; far faster than each subgraph
- * inserting its own through the driver into the one store.
+ * straight into a store of its own (scripts/sample), and imported at once; far faster than each subgraph inserting
+ * its own through the driver into the one store. The store listens meanwhile and holds its clients' commands until
+ * the sample is in, so the gateway and the subgraphs start beside the writing instead of after it.
  */
 async function startWithSample(env: NodeJS.ProcessEnv, options: { port: number; dataDir?: string }): Promise<EmbeddedMongo> {
   const started = Date.now();
   const config = readPlatformConfig(env);
-  const agencies = [];
-  for (const entry of SUBGRAPHS) if ((await loadDefinition(entry.name)).seed) agencies.push(entry.name);
   const root = await mkdtemp(join(tmpdir(), 'kediri-sample-'));
-  try {
-    await seedSamples({
-      agencies,
-      root,
-      secrets: { residentIdSecret: config.residentIdSecret, auditSecret: config.auditSecret },
-      worker: command('scripts/sample/worker.ts'),
-    });
-    const store = await startEmbeddedMongo({ ...options, loadFrom: agencies.map((agency) => join(root, agency)) });
-    log().info(`wrote the sample data of ${agencies.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return store;
-  } finally {
+  const written = seedSamples({
+    agencies: SUBGRAPHS.map((entry) => entry.name),
+    root,
+    secrets: { residentIdSecret: config.residentIdSecret, auditSecret: config.auditSecret },
+    worker: command('scripts/sample/worker.ts'),
+  });
+  const sampled = await startEmbeddedMongo({ ...options, loadFrom: written }).catch(async (error: unknown) => {
+    await written.catch(() => {});
     await rm(root, { recursive: true, force: true });
-  }
+    throw error;
+  });
+  sampled.opened
+    .then(
+      () => log().info(`wrote and loaded the sample data in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+      async (error: Error) => {
+        log().error(`the sample data could not be written: ${error.message}`);
+        await stopAll();
+        process.exit(1);
+      },
+    )
+    .finally(() => rm(root, { recursive: true, force: true }));
+  return sampled;
 }
 
 async function main(): Promise<void> {

@@ -21,6 +21,8 @@ export interface ServerState {
   readonly host: string;
   /** Whether data is kept in a data directory (journal and snapshots) rather than only in memory. */
   readonly persistent: boolean;
+  /** Set while the data is still being loaded: every command but the handshake waits for it. */
+  readonly opening: Promise<void> | undefined;
   connectionStats(): { current: number; totalCreated: number };
   /**
    * Journals the changes the engine made since the last call, and returns a promise settled when everything journaled

@@ -1,6 +1,6 @@
 import { BSON, ObjectId } from 'bson';
 import { deepClone } from './clone';
-import { EncodedRecord, encodedIdKey, encodedPathHasArray } from './encodedRecord';
+import { EncodedRecord, encodedFields, encodedIdKey, encodedPathHasArray } from './encodedRecord';
 import { MongoError, mongoError } from './errors';
 import type { Index, IndexAccess, IndexEntry } from './indexes';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
@@ -267,21 +267,33 @@ export class Collection {
    */
   load(encoded: Iterable<Uint8Array>): number {
     this.deferNonUniqueIndexes();
-    const checksKeys = this.indexes.some((index) => index.unique);
-    // A document added as BSON gives no keys: whether it makes an index multikey is read from its bytes, so that
-    // planning a query (which asks) does not build the index. A decoded one is inserted, which notes it as usual.
+    const unique = this.indexes.filter((index) => index.unique);
+    // Unique keys are checked from the few fields they read, taken from the bytes; a document whose fields are not
+    // plain scalars (or an index whose filter reads more) is decoded and inserted as any other.
+    const read = unique.map((index) => index.fieldsRead);
+    const keyPaths = read.includes(null) ? null : [...new Set(read.flat() as string[])].map((field) => field.split('.'));
+    // A document added as BSON gives no keys to the deferred indexes: whether it makes one multikey is read from its
+    // bytes, so that planning a query (which asks) does not build the index.
     const scanned = this.indexes.filter((index) => index.deferred).map((index) => ({ index, paths: index.fields.map((field) => field.split('.')) }));
     let loaded = 0;
     for (const bytes of encoded) {
-      const key = checksKeys ? undefined : encodedIdKey(bytes);
-      if (key === undefined) {
+      const id = encodedIdKey(bytes);
+      const fields = id === undefined || keyPaths === null ? undefined : encodedFields(bytes, keyPaths);
+      if (id === undefined || fields === undefined) {
         this.insert(BSON.deserialize(bytes, { promoteLongs: false }) as Document, bytes);
       } else {
-        if (this.records.has(key)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: new EncodedRecord(key, 0, bytes).doc._id });
+        if (this.records.has(id)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: new EncodedRecord(id, 0, bytes).doc._id });
+        const entries = unique.map((index) => index.entriesFor(fields));
+        unique.forEach((index, i) => {
+          const conflict = index.conflict(id, entries[i]);
+          if (conflict) throw this.duplicateKeyError(index.name, index.key, index.keyValue(conflict));
+        });
+        const record = new EncodedRecord(id, this.nextSeq++, bytes);
+        unique.forEach((index, i) => index.add(id, record.seq, entries[i]));
         for (const { index, paths } of scanned) {
           if (index.multikeyIfKnown === false && paths.some((path) => encodedPathHasArray(bytes, path))) index.noteMultikey();
         }
-        this.add(new EncodedRecord(key, this.nextSeq++, bytes));
+        this.add(record);
       }
       loaded++;
     }

@@ -1,6 +1,6 @@
 import { Binary, BSON, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { encodedPathHasArray } from './encodedRecord';
+import { encodedFields, encodedPathHasArray } from './encodedRecord';
 
 /** Every BSON type, so that reading past each of them to a later field is exercised. */
 const EVERY_TYPE = {
@@ -54,5 +54,31 @@ describe('reading whether a path holds an array from a document\'s BSON', () => 
     const padded = Buffer.concat([Buffer.from([9, 9, 9]), bytes]);
     expect(encodedPathHasArray(padded.subarray(3), ['nested', 'list'])).toBe(true);
     expect(encodedPathHasArray(padded.subarray(3), ['last'])).toBe(false);
+  });
+});
+
+describe('reading the scalar fields a unique index needs from a document\'s BSON', () => {
+  const doc = { ...EVERY_TYPE, nested: { code: '35.71.01.1005', at: new Date('2025-03-01T00:00:00Z'), list: [1] }, last: 42 };
+  const bytes = BSON.serialize(doc);
+  const decoded = BSON.deserialize(bytes, { promoteLongs: false });
+
+  it.each(['double', 'string', 'objectId', 'bool', 'date', 'null', 'int32', 'int64', 'nested.code', 'nested.at', 'last'])(
+    'reads %s as decoding gives it',
+    (path) => {
+      const split = path.split('.');
+      const expected = split.length === 1 ? { [path]: decoded[path] } : { [split[0]]: { [split[1]]: decoded[split[0]][split[1]] } };
+      expect(encodedFields(bytes, [split])).toEqual(expected);
+    },
+  );
+
+  it('reads several paths into one document, and leaves out those the document does not have', () => {
+    expect(encodedFields(bytes, [['string'], ['nested', 'code'], ['missing'], ['nested', 'none'], ['string', 'below']])).toEqual({
+      string: 'Kediri',
+      nested: { code: '35.71.01.1005' },
+    });
+  });
+
+  it.each(['array', 'document', 'nested.list', 'array.x', 'binary', 'decimal', 'regex'])('asks for a decode when %s is not a plain scalar', (path) => {
+    expect(encodedFields(bytes, [path.split('.')])).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { BSON } from 'bson';
+import { BSON, Long, ObjectId } from 'bson';
 import type { StoredRecord } from './collection';
 import type { Document } from './types';
 import { canonicalKey, objectIdKey } from './values';
@@ -98,21 +98,8 @@ export function encodedPathHasArray(bytes: Uint8Array, path: readonly string[]):
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let start = 0;
   for (const name of path) {
-    const end = start + view.getInt32(start, true) - 1;
-    let at = start + 4;
-    let found: { type: number; value: number } | undefined;
-    while (at < end) {
-      const type = bytes[at];
-      const nameEnd = bytes.indexOf(0, at + 1);
-      const value = nameEnd + 1;
-      if (nameMatches(bytes, at + 1, nameEnd, name)) {
-        found = { type, value };
-        break;
-      }
-      const next = valueEnd(bytes, view, type, value);
-      if (next === undefined) return true;
-      at = next;
-    }
+    const found = findElement(bytes, view, start, name);
+    if (found === null) return true;
     if (found === undefined) return false;
     if (found.type === BSON_ARRAY) return true;
     if (found.type !== BSON_DOCUMENT) return false;
@@ -122,11 +109,96 @@ export function encodedPathHasArray(bytes: Uint8Array, path: readonly string[]):
 }
 
 function nameMatches(bytes: Uint8Array, from: number, to: number, name: string): boolean {
-  if (to - from !== name.length) return name.length > 0 && to - from > name.length && Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8') === name;
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code > 0x7f) return Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8') === name;
-    if (bytes[from + i] !== code) return false;
-  }
+  // Names are compared byte by byte when ASCII, as field names nearly always are; others through UTF-8.
+  if (!isAscii(name)) return Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8') === name;
+  if (to - from !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (bytes[from + i] !== name.charCodeAt(i)) return false;
   return true;
+}
+
+/** Whether a field name is ASCII, remembered per name: it is asked for every element a lookup steps over. */
+const asciiNames = new Map<string, boolean>();
+
+function isAscii(name: string): boolean {
+  let ascii = asciiNames.get(name);
+  if (ascii === undefined) asciiNames.set(name, (ascii = /^[\x00-\x7f]*$/.test(name)));
+  return ascii;
+}
+
+/**
+ * The scalar values of a document at some paths (dotted fields, split), read from its BSON without decoding the rest:
+ * a document holding just those fields, as decoding would give them (int64 as Long). Undefined when one of them is
+ * not a plain scalar (an array, a document, a rarer type) or a path crosses an array: the caller decodes instead.
+ */
+export function encodedFields(bytes: Uint8Array, paths: readonly (readonly string[])[]): Document | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fields: Document = {};
+  for (const path of paths) {
+    let start = 0;
+    let into = fields;
+    for (let depth = 0; depth < path.length; depth++) {
+      const name = path[depth];
+      const found = findElement(bytes, view, start, name);
+      if (found === null) return undefined;
+      if (found === undefined) break;
+      const last = depth === path.length - 1;
+      if (!last) {
+        if (found.type !== BSON_DOCUMENT) {
+          if (found.type === BSON_ARRAY) return undefined;
+          break;
+        }
+        into = (into[name] ??= {}) as Document;
+        start = found.value;
+        continue;
+      }
+      const value = scalarAt(bytes, view, found.type, found.value);
+      if (value === NOT_SCALAR) return undefined;
+      into[name] = value;
+    }
+  }
+  return fields;
+}
+
+const NOT_SCALAR = Symbol('not a scalar');
+
+function scalarAt(bytes: Uint8Array, view: DataView, type: number, at: number): unknown {
+  switch (type) {
+    case 0x01:
+      return view.getFloat64(at, true);
+    case BSON_STRING:
+      return Buffer.prototype.utf8Slice.call(bytes, at + 4, at + 3 + view.getInt32(at, true));
+    case BSON_OBJECT_ID:
+      return new ObjectId(bytes.subarray(at, at + 12));
+    case 0x08:
+      return bytes[at] === 1;
+    case 0x09:
+      return new Date(Long.fromBits(view.getInt32(at, true), view.getInt32(at + 4, true)).toNumber());
+    case 0x0a:
+      return null;
+    case 0x10:
+      return view.getInt32(at, true);
+    case 0x12:
+      return Long.fromBits(view.getInt32(at, true), view.getInt32(at + 4, true));
+    default:
+      return NOT_SCALAR;
+  }
+}
+
+/**
+ * The element of the document at `start` named `name`: its type byte and where its value starts; undefined when the
+ * document has none, null when an element before it has a type this reader cannot step over.
+ */
+function findElement(bytes: Uint8Array, view: DataView, start: number, name: string): { type: number; value: number } | undefined | null {
+  const end = start + view.getInt32(start, true) - 1;
+  let at = start + 4;
+  while (at < end) {
+    const type = bytes[at];
+    const nameEnd = bytes.indexOf(0, at + 1);
+    const value = nameEnd + 1;
+    if (nameMatches(bytes, at + 1, nameEnd, name)) return { type, value };
+    const next = valueEnd(bytes, view, type, value);
+    if (next === undefined) return null;
+    at = next;
+  }
+  return undefined;
 }

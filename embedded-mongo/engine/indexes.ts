@@ -134,6 +134,16 @@ export class Index implements IndexAccess {
     );
   }
 
+  /**
+   * The fields a document's keys for this index are read from, its partial filter's included, or null when that
+   * filter reads more than fields it names (`$and`, `$expr`, ...).
+   */
+  get fieldsRead(): string[] | null {
+    const filtered = Object.keys(this.partialFilterExpression ?? {});
+    if (filtered.some((field) => field.startsWith('$'))) return null;
+    return [...new Set([...this.fields, ...filtered])];
+  }
+
   /** Whether equality lookups may use this index: a partial or sparse index does not hold every document. */
   get answersEquality(): boolean {
     return this.partial === null;

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
+import { mongoError } from '../engine/errors';
 import type { Document } from '../engine/types';
+import { commandName } from '../commands/arguments';
 import { errorReply, runCommand } from '../commands/dispatch';
 import type { ConnectionInfo, ServerState } from '../commands/context';
 import { FrameReader } from '../protocol/frameReader';
@@ -7,6 +9,9 @@ import { OpCode, ProtocolError, readHeader } from '../protocol/header';
 import { parseOpMsg, serializeOpMsg } from '../protocol/opMsg';
 import { parseOpQuery, serializeOpReply } from '../protocol/opQuery';
 import { sessionKey } from './cursors';
+
+/** The commands a client sends to connect: answered while the data is still being loaded (see ServerState.opening). */
+const HANDSHAKE = new Set(['hello', 'isMaster', 'ismaster']);
 
 let nextRequestId = 1;
 
@@ -134,10 +139,10 @@ export class Connection implements ConnectionInfo {
   }
 
   private execute(command: Document, db: string, encodings?: Map<Document, Uint8Array>): Document | Promise<Document> {
-    return runCommand(
-      { command, db, connection: this, server: this.server, sessionId: sessionKey(command.lsid), encodings },
-      this.log,
-    );
+    const run = () => runCommand({ command, db, connection: this, server: this.server, sessionId: sessionKey(command.lsid), encodings }, this.log);
+    const opening = this.server.opening;
+    if (opening === undefined || HANDSHAKE.has(commandName(command))) return run();
+    return opening.then(run, (error: Error) => errorReply(mongoError('InternalError', `the store could not load its data: ${error.message}`), commandName(command), this.log));
   }
 
   private send(

@@ -62,6 +62,21 @@ export class EmbeddedServer implements ServerState {
     this.server.on('error', (error) => this.log(`server error: ${error.message}`));
   }
 
+  /** While set, the data is still being loaded: commands other than the handshake wait for it (see holdUntil). */
+  opening: Promise<void> | undefined;
+
+  /**
+   * Holds every command but the handshake until `loaded` settles: a store that listens before its data is loaded
+   * lets its clients connect and send their first commands meanwhile. If loading fails, those commands fail.
+   */
+  holdUntil(loaded: Promise<void>): void {
+    this.opening = loaded.then(() => {
+      this.opening = undefined;
+    });
+    // Whoever started the store hears of the failure; here it only fails the commands that wait.
+    this.opening.catch(() => {});
+  }
+
   persist(encodings?: ReadonlyMap<Document, Uint8Array>): Promise<void> | undefined {
     return this.persistChanges(encodings);
   }

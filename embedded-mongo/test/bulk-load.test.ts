@@ -41,6 +41,21 @@ function sampleDocuments(): Document[] {
   ];
 }
 
+/** A store of 1,500 tax reports, loaded and saved as a closed directory. */
+async function savedSampleDirectory(): Promise<string> {
+  const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+  const directory = path.join(await temporaryDirectory(), 'sample');
+  try {
+    store.load('kediri_tax', 'reports', Array.from({ length: 1_500 }, (_, i) => ({ _id: `r${i}`, amount: i })));
+    await withClient(store, (client) => client.db('kediri_tax').collection('reports').createIndex({ amount: -1 }));
+    const summary = await store.saveTo(directory);
+    expect(summary.documents).toBe(1_500);
+    return directory;
+  } finally {
+    await store.stop();
+  }
+}
+
 describe('bulk loading an in-memory store', () => {
   it('stores what an insert through the driver stores', async () => {
     const store = await startEmbeddedMongo({ port: 0, log: () => {} });
@@ -139,6 +154,26 @@ describe('bulk loading an in-memory store', () => {
     }
   });
 
+  it('checks partial and compound unique keys, read from the documents\' bytes, as an insert does', async () => {
+    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
+    try {
+      await withClient(store, async (client) => {
+        const reports = client.db('bulk').collection('reports');
+        await reports.createIndex({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } });
+        await reports.createIndex({ 'object.id': 1, period: 1 }, { unique: true });
+        const report = (i: number, extra: object = {}) => ({ object: { id: `o${i % 3}` }, period: new Date(Date.UTC(2025, i, 1)), ...extra });
+        // Keys that are not strings are outside the partial index, so they may repeat.
+        expect(store.load('bulk', 'reports', [report(0, { idempotencyKey: null }), report(1), report(2, { idempotencyKey: 'k-1' }), report(3)])).toBe(4);
+        expect(() => store.load('bulk', 'reports', [report(4, { idempotencyKey: 'k-1' })])).toThrow(/index: idempotencyKey_1 dup key: \{ idempotencyKey: "k-1" \}/);
+        expect(() => store.load('bulk', 'reports', [report(5), report(5)])).toThrow(/index: object\.id_1_period_1 dup key/);
+        expect(await reports.countDocuments()).toBe(5);
+        expect(await reports.countDocuments({ 'object.id': 'o2' })).toBe(2);
+      });
+    } finally {
+      await store.stop();
+    }
+  });
+
   it('is refused by a store kept in a data directory, where the load would not be journaled', async () => {
     const store = await startEmbeddedMongo({ port: 0, dataDir: await temporaryDirectory(), log: () => {} });
     try {
@@ -150,22 +185,8 @@ describe('bulk loading an in-memory store', () => {
 });
 
 describe('saving a loaded store and importing it into a data directory', () => {
-  async function savedSample(): Promise<string> {
-    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
-    const directory = path.join(await temporaryDirectory(), 'sample');
-    try {
-      store.load('kediri_tax', 'reports', Array.from({ length: 1_500 }, (_, i) => ({ _id: `r${i}`, amount: i })));
-      await withClient(store, (client) => client.db('kediri_tax').collection('reports').createIndex({ amount: -1 }));
-      const summary = await store.saveTo(directory);
-      expect(summary.documents).toBe(1_500);
-      return directory;
-    } finally {
-      await store.stop();
-    }
-  }
-
   it('writes a closed directory that in-memory stores start from', async () => {
-    const sample = await savedSample();
+    const sample = await savedSampleDirectory();
     const store = await startEmbeddedMongo({ port: 0, loadFrom: [sample], log: () => {} });
     try {
       await withClient(store, async (client) => {
@@ -183,7 +204,7 @@ describe('saving a loaded store and importing it into a data directory', () => {
   });
 
   it('refuses to save into a directory that already holds a store', async () => {
-    const sample = await savedSample();
+    const sample = await savedSampleDirectory();
     const store = await startEmbeddedMongo({ port: 0, log: () => {} });
     try {
       await expect(store.saveTo(sample)).rejects.toThrow(/Expected a new or empty directory to save the store in/);
@@ -193,7 +214,7 @@ describe('saving a loaded store and importing it into a data directory', () => {
   });
 
   it('imports into a new data directory, whose first snapshot keeps it after a restart', async () => {
-    const sample = await savedSample();
+    const sample = await savedSampleDirectory();
     const dataDir = await temporaryDirectory();
     const first = await startEmbeddedMongo({ port: 0, dataDir, loadFrom: [sample], log: () => {} });
     try {
@@ -213,7 +234,7 @@ describe('saving a loaded store and importing it into a data directory', () => {
   });
 
   it('refuses to import into a data directory that already holds data, and leaves it as it was', async () => {
-    const sample = await savedSample();
+    const sample = await savedSampleDirectory();
     const dataDir = await temporaryDirectory();
     const store = await startEmbeddedMongo({ port: 0, dataDir, log: () => {} });
     await withClient(store, (client) => client.db('kediri_city').collection<{ _id: string }>('notes').insertOne({ _id: 'kept' }));
@@ -236,5 +257,48 @@ describe('saving a loaded store and importing it into a data directory', () => {
     const empty = await temporaryDirectory();
     await writeFile(path.join(empty, 'notes.txt'), 'not a store');
     await expect(startEmbeddedMongo({ port: 0, loadFrom: [empty], log: () => {} })).rejects.toThrow(/has no snapshot to load/);
+  });
+});
+
+describe('a store started before its sample is written (loadFrom given as a promise)', () => {
+  it('answers the handshake at once and holds every other command until the directories are loaded', async () => {
+    const sample = await savedSampleDirectory();
+    const dataDir = await temporaryDirectory();
+    let deliver!: (directories: string[]) => void;
+    const store = await startEmbeddedMongo({ port: 0, dataDir, loadFrom: new Promise<string[]>((resolve) => (deliver = resolve)), log: () => {} });
+    try {
+      await withClient(store, async (client) => {
+        // The driver connects: its handshake does not wait for the data.
+        expect((await client.db('admin').command({ hello: 1 })).isWritablePrimary).toBe(true);
+        let counted: number | undefined;
+        const counting = client.db('kediri_tax').collection('reports').countDocuments().then((count) => (counted = count));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(counted).toBeUndefined();
+        deliver([sample]);
+        await store.opened;
+        await counting;
+        expect(counted).toBe(1_500);
+      });
+    } finally {
+      await store.stop();
+    }
+    const again = await startEmbeddedMongo({ port: 0, dataDir, log: () => {} });
+    try {
+      expect(again.recovery?.documents).toBe(1_500);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('fails the held commands, and says why, when the directories cannot be loaded', async () => {
+    const store = await startEmbeddedMongo({ port: 0, loadFrom: Promise.reject(new Error('seeding tax failed')), log: () => {} });
+    try {
+      await expect(store.opened).rejects.toThrow('seeding tax failed');
+      await withClient(store, async (client) => {
+        await expect(client.db('kediri_tax').collection('reports').countDocuments()).rejects.toThrow(/the store could not load its data: seeding tax failed/);
+      });
+    } finally {
+      await store.stop();
+    }
   });
 });

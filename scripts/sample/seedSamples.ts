@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Secrets } from '../../subgraphs/kit/agency';
 
 export interface SampleSeeding {
-  /** The agencies whose sample to write, each into `<root>/<agency>`. */
+  /** The agencies whose sample to write, each into `<root>/<agency>`; those without sample data are passed over. */
   agencies: readonly string[];
   root: string;
   secrets: Secrets;
@@ -14,14 +14,16 @@ export interface SampleSeeding {
 }
 
 /**
- * Writes the agencies' sample data as closed data directories (see saveSample), in child processes, as many at
+ * Writes the agencies' sample data as closed data directories (see saveSample) and resolves with those written,
+ * in child processes, as many at
  * once as the machine has cores, each taking the next agency when it is done: seeding is CPU-bound, and one
  * process would leave every core but one idle. Each agency is written beside its final directory, then renamed
  * into place: a run stopped half-way, or two at once, never leave a directory that looks complete and is not.
  * The launcher's first start and the test suite's global setup use it.
  */
-export async function seedSamples({ agencies, root, secrets, worker }: SampleSeeding): Promise<void> {
+export async function seedSamples({ agencies, root, secrets, worker }: SampleSeeding): Promise<string[]> {
   const queue = [...agencies];
+  const written: string[] = [];
   const script = worker.at(-1) as string;
   // A larger young generation: seeding makes millions of short-lived objects, and collecting them often is dear.
   const execArgv = ['--max-semi-space-size=64', ...worker.slice(0, -1)];
@@ -32,7 +34,8 @@ export async function seedSamples({ agencies, root, secrets, worker }: SampleSee
       for (let agency = queue.shift(); agency !== undefined; agency = queue.shift()) {
         const partial = join(root, `${agency}.${process.pid}.partial`);
         rmSync(partial, { recursive: true, force: true });
-        await seedIn(child, agency, partial, secrets);
+        if (!(await seedIn(child, agency, partial, secrets))) continue;
+        written.push(agency);
         try {
           renameSync(partial, join(root, agency));
         } catch (error) {
@@ -46,16 +49,19 @@ export async function seedSamples({ agencies, root, secrets, worker }: SampleSee
     }
   };
   await Promise.all(Array.from({ length: Math.min(availableParallelism(), agencies.length) }, lane));
+  // In the order asked for, whichever lane wrote them.
+  return agencies.filter((agency) => written.includes(agency)).map((agency) => join(root, agency));
 }
 
-function seedIn(child: ChildProcess, agency: string, directory: string, secrets: Secrets): Promise<void> {
+/** Has the child write one agency's sample; resolves whether it had any. */
+function seedIn(child: ChildProcess, agency: string, directory: string, secrets: Secrets): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const exited = (code: number | null) => reject(new Error(`the process seeding ${agency} exited (code ${code}) before it was done`));
     child.once('exit', exited);
-    child.once('message', (answer: { agency: string; error?: string }) => {
+    child.once('message', (answer: { agency: string; written?: boolean; error?: string }) => {
       child.off('exit', exited);
       if (answer.error) reject(new Error(`seeding the sample data of ${agency} failed: ${answer.error}`));
-      else resolve();
+      else resolve(answer.written === true);
     });
     child.send({ agency, directory, secrets });
   });

@@ -4,13 +4,19 @@ import { saveSample } from '../../subgraphs/kit/seeding';
 
 /**
  * A process of seedSamples (seedSamples.ts): writes the sample data of each agency it is sent, as `{ agency,
- * directory, secrets }`, into that directory (saveSample), and answers `{ agency }` or `{ agency, error }`.
+ * directory, secrets }`, into that directory (saveSample), and answers `{ agency, written }` (false for an agency
+ * without sample data, which writes nothing) or `{ agency, error }`.
  */
 process.on('message', (message: { agency: string; directory: string; secrets: Secrets }) => {
-  loadDefinition(message.agency)
-    .then((definition) => saveSample(definition, message.directory, message.secrets))
+  const { agency, directory, secrets } = message;
+  loadDefinition(agency)
+    .then(async (definition) => {
+      if (!definition.seed) return false;
+      await saveSample(definition, directory, secrets);
+      return true;
+    })
     .then(
-      () => process.send!({ agency: message.agency }),
-      (error: Error) => process.send!({ agency: message.agency, error: error.stack ?? error.message }),
+      (written) => process.send!({ agency, written }),
+      (error: Error) => process.send!({ agency, error: error.stack ?? error.message }),
     );
 });

@@ -35,13 +35,23 @@ export async function seedIfEmpty<Models extends ModelMap>(
   definition: AgencyDefinition<Models, any>,
   models: Models & ReadModelModels,
   secrets: Secrets,
+  options: SampleOptions = {},
 ): Promise<Record<string, number> | undefined> {
   if (!definition.seed) return undefined;
   const own = Object.entries(models).filter(([key]) => key !== 'Figures' && key !== 'DataVersion');
   for (const [, model] of own) if ((await model.estimatedDocumentCount()) > 0) return undefined;
   const written = await definition.seed(models, secrets);
-  if (definition.pillar) await rebuildReadModel(definition, models);
+  if (options.figures === false) await recordPillarVersion(definition, models);
+  else await rebuildReadModel(definition, models);
   return written;
+}
+
+export interface SampleOptions {
+  /**
+   * Whether the read model is built with the sample (the default). Without it no year is built yet, which is exact
+   * all the same: a year is built by its first read or write, unless its figures are copied in first (copyFigures).
+   */
+  figures?: boolean;
 }
 
 /** Rebuilds the agency's figures from its raw records and records which pillar version computed them. */
@@ -52,12 +62,18 @@ export async function rebuildReadModel<Models extends ModelMap>(
   const pillar = definition.pillar;
   if (!pillar) return 0;
   const written = await pillar.rebuild(models);
+  await recordPillarVersion(definition, models);
+  return written;
+}
+
+/** Records which version of the pillar the stored figures follow, so that a start does not rebuild them. */
+async function recordPillarVersion<Models extends ModelMap>(definition: AgencyDefinition<Models, any>, models: Models & ReadModelModels): Promise<void> {
+  if (!definition.pillar) return;
   await models.DataVersion.updateOne(
     { _id: definition.name },
-    { $set: { pillarVersion: pillar.definition.version, changedAt: new Date() }, $inc: { version: 1 } },
+    { $set: { pillarVersion: definition.pillar.definition.version, changedAt: new Date() }, $inc: { version: 1 } },
     { upsert: true },
   );
-  return written;
 }
 
 /**
@@ -102,7 +118,12 @@ export async function seedDatabase<Models extends ModelMap>(
  * (the store's `load`, which stores what an insert through the driver would); the read model is built through
  * mongoose as anywhere else.
  */
-export async function saveSample<Models extends ModelMap>(definition: AgencyDefinition<Models, any>, directory: string, secrets: Secrets): Promise<void> {
+export async function saveSample<Models extends ModelMap>(
+  definition: AgencyDefinition<Models, any>,
+  directory: string,
+  secrets: Secrets,
+  options: SampleOptions = {},
+): Promise<void> {
   const store = await startEmbeddedMongo({ port: 0, log: () => {} });
   try {
     const connection = await connectAgencyDatabase(definition.name, store.uri);
@@ -111,8 +132,7 @@ export async function saveSample<Models extends ModelMap>(definition: AgencyDefi
       bulkLoads.set(connection, (collection, docs) => store.load(database, collection, docs as Record<string, unknown>[]));
       const models = { ...definition.models(connection), ...readModelModels(connection) } as Models & ReadModelModels;
       await ensureIndexes(models);
-      await seedIfEmpty(definition, models, secrets);
-      await ensureReadModel(definition, models);
+      await seedIfEmpty(definition, models, secrets, options);
     } finally {
       await connection.close();
     }
