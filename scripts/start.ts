@@ -8,7 +8,7 @@ import { loadDevelopmentEnv } from '../platform/env';
 import { createLogger, type Logger } from '../platform/logging';
 import { projectPath } from '../platform/paths';
 import { SUBGRAPHS } from '../subgraphs/registry';
-import { seedSamples } from './sample/seedSamples';
+import { SampleWorkers } from './sample/workers';
 import { Supervisor } from './start/supervisor';
 import { embeddedDataDir } from './storeForCommand';
 
@@ -43,43 +43,60 @@ function command(entry: string): string[] {
   return existsSync(compiled) ? [compiled] : ['--import', 'tsx', projectPath(entry)];
 }
 
+/** Stops the sample workers and removes what they wrote, while they are at work. */
+let stopSample: (() => Promise<void>) | undefined;
+
 async function stopAll(): Promise<void> {
+  await stopSample?.();
   await supervisor?.stop();
   // The store writes its snapshot as it stops, so the next start loads it instead of replaying the journal.
   await store?.stop();
 }
 
 /**
- * A store holding no data yet starts with the sample data: every agency's is written in parallel processes, each
- * straight into a store of its own (scripts/sample), and imported at once; far faster than each subgraph inserting
- * its own through the driver into the one store. The store listens meanwhile and holds its clients' commands until
- * the sample is in, so the gateway and the subgraphs start beside the writing instead of after it.
+ * A store holding no data yet starts with the sample data: every agency's records are written in parallel
+ * processes, each straight into a store of its own (scripts/sample), and imported at once; far faster than each
+ * subgraph inserting its own through the driver into the one store. The store listens meanwhile and holds its
+ * clients' commands until the records are in, so the gateway and the subgraphs start beside the writing. The read
+ * model comes after, built by the same processes at the lowest priority and copied in year by year (copyFigures);
+ * a year read before its figures arrive is built by that read, as any year never built.
  */
 async function startWithSample(env: NodeJS.ProcessEnv, options: { port: number; dataDir?: string }): Promise<EmbeddedMongo> {
   const started = Date.now();
   const config = readPlatformConfig(env);
   const root = await mkdtemp(join(tmpdir(), 'kediri-sample-'));
-  const written = seedSamples({
-    agencies: SUBGRAPHS.map((entry) => entry.name),
-    root,
-    secrets: { residentIdSecret: config.residentIdSecret, auditSecret: config.auditSecret },
-    worker: command('scripts/sample/worker.ts'),
-  });
+  const workers = new SampleWorkers(command('scripts/sample/worker.ts'));
+  stopSample = async () => {
+    workers.close();
+    await rm(root, { recursive: true, force: true });
+  };
+  const secrets = { residentIdSecret: config.residentIdSecret, auditSecret: config.auditSecret };
+  const written = workers.write({ agencies: SUBGRAPHS.map((entry) => entry.name), root, secrets, figures: false });
   const sampled = await startEmbeddedMongo({ ...options, loadFrom: written }).catch(async (error: unknown) => {
     await written.catch(() => {});
-    await rm(root, { recursive: true, force: true });
+    await stopSample?.();
     throw error;
   });
-  sampled.opened
-    .then(
-      () => log().info(`wrote and loaded the sample data in ${((Date.now() - started) / 1000).toFixed(1)} s`),
-      async (error: Error) => {
-        log().error(`the sample data could not be written: ${error.message}`);
-        await stopAll();
-        process.exit(1);
-      },
-    )
-    .finally(() => rm(root, { recursive: true, force: true }));
+  sampled.opened.then(
+    async () => {
+      log().info(`wrote the sample data in ${((Date.now() - started) / 1000).toFixed(1)} s; its figures follow`);
+      const copying = Date.now();
+      try {
+        const copied = await workers.copyFigures(await written, sampled.uri);
+        const years = [...copied.values()].reduce((sum, list) => sum + list.length, 0);
+        log().info(`read model: copied ${years} agency-years of figures in ${((Date.now() - copying) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        log().warn(`read model: copying the sample's figures stopped (${(error as Error).message}); each year is built when first read`);
+      } finally {
+        await stopSample?.();
+      }
+    },
+    async (error: Error) => {
+      log().error(`the sample data could not be written: ${error.message}`);
+      await stopAll();
+      process.exit(1);
+    },
+  );
   return sampled;
 }
 

@@ -1,22 +1,23 @@
-import type { Secrets } from '../../subgraphs/kit/agency';
 import { loadDefinition } from '../../subgraphs/definitions';
-import { saveSample } from '../../subgraphs/kit/seeding';
+import { copyFigures, saveSample } from '../../subgraphs/kit/sample';
+import type { SampleAnswer, SampleJob } from './workers';
 
 /**
- * A process of seedSamples (seedSamples.ts): writes the sample data of each agency it is sent, as `{ agency,
- * directory, secrets }`, into that directory (saveSample), and answers `{ agency, written }` (false for an agency
- * without sample data, which writes nothing) or `{ agency, error }`.
+ * A process of SampleWorkers (workers.ts). Sent `write`, it writes an agency's sample data into a directory
+ * (saveSample) and answers whether the agency has any; sent `figures`, it builds the read model of a sample written
+ * without it and copies it into the store it names (copyFigures). A failure is answered with its stack.
  */
-process.on('message', (message: { agency: string; directory: string; secrets: Secrets }) => {
-  const { agency, directory, secrets } = message;
-  loadDefinition(agency)
-    .then(async (definition) => {
-      if (!definition.seed) return false;
-      await saveSample(definition, directory, secrets);
-      return true;
-    })
-    .then(
-      (written) => process.send!({ agency, written }),
-      (error: Error) => process.send!({ agency, error: error.stack ?? error.message }),
-    );
+process.on('message', (job: SampleJob) => {
+  run(job).then(
+    (answer) => process.send!(answer),
+    (error: Error) => process.send!({ agency: job.agency, error: error.stack ?? error.message } satisfies SampleAnswer),
+  );
 });
+
+async function run(job: SampleJob): Promise<SampleAnswer> {
+  const definition = await loadDefinition(job.agency);
+  if (job.kind === 'figures') return { agency: job.agency, years: await copyFigures(definition, job.directory, job.uri) };
+  if (!definition.seed) return { agency: job.agency, written: false };
+  await saveSample(definition, job.directory, job.secrets, { figures: job.figures });
+  return { agency: job.agency, written: true };
+}

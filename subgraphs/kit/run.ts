@@ -1,4 +1,3 @@
-import { startEmbeddedMongo } from '../../embedded-mongo';
 import { ConfigError, readFlag, readInteger, readPlatformConfig, readPort } from '../../platform/config';
 import { loadDevelopmentEnv } from '../../platform/env';
 import { graphQLError, json, listen, type HttpHandler } from '../../platform/http';
@@ -44,7 +43,8 @@ export async function runSubgraph<Models extends ModelMap, Loaders>(definition: 
   const figuresSource = readFiguresSource(env);
 
   // Alone on a laptop, without MONGODB_URI, the subgraph starts its own in-memory store and fills it.
-  const embedded = config.mongoUri ? undefined : await startEmbeddedMongo({ port: 0 });
+  // Loaded only then: a subgraph with a database of its own does not load the store's code at all.
+  const embedded = config.mongoUri ? undefined : await (await import('../../embedded-mongo')).startEmbeddedMongo({ port: 0 });
   const mongoUri = config.mongoUri ?? embedded!.uri;
   if (embedded) logger.info(`MONGODB_URI is unset: using an in-memory embedded store at ${embedded.uri}`);
   const seed = readFlag(env, 'SEED_IF_EMPTY', embedded !== undefined);

@@ -1,7 +1,6 @@
 import type { Connection, Model } from 'mongoose';
-import { startEmbeddedMongo } from '../../embedded-mongo';
 import type { AgencyDefinition, ModelMap, Secrets } from './agency';
-import { connectAgencyDatabase, databaseName, ensureIndexes } from './database';
+import { connectAgencyDatabase, ensureIndexes } from './database';
 import { readModelModels, type ReadModelModels } from './readModel';
 
 /**
@@ -13,8 +12,13 @@ import { readModelModels, type ReadModelModels } from './readModel';
 const CHUNK = 5_000;
 const VALIDATED_SAMPLE = 3;
 
-/** Connections to an in-memory store in this process, whose seeds it bulk-loads (see saveSample). */
+/** Connections to an in-memory store in this process, whose seeds it bulk-loads (see sample.ts). */
 const bulkLoads = new WeakMap<Connection, (collection: string, docs: readonly object[]) => number>();
+
+/** From now on, the seeds written through `connection` go to `load` instead of through the driver. */
+export function bulkLoadSeeds(connection: Connection, load: (collection: string, docs: readonly object[]) => number): void {
+  bulkLoads.set(connection, load);
+}
 
 export async function insertSeed(model: Model<any>, docs: readonly object[]): Promise<number> {
   for (const doc of docs.slice(0, VALIDATED_SAMPLE)) await new model(doc).validate();
@@ -49,7 +53,7 @@ export async function seedIfEmpty<Models extends ModelMap>(
 export interface SampleOptions {
   /**
    * Whether the read model is built with the sample (the default). Without it no year is built yet, which is exact
-   * all the same: a year is built by its first read or write, unless its figures are copied in first (copyFigures).
+   * all the same: a year is built by its first read or write, unless its figures are copied in first (see sample.ts).
    */
   figures?: boolean;
 }
@@ -108,36 +112,5 @@ export async function seedDatabase<Models extends ModelMap>(
     return { written, figures };
   } finally {
     await connection.close();
-  }
-}
-
-/**
- * Writes one agency's sample data, and the read model built from it, into `directory` as a data directory closed
- * cleanly, which stores then start from or import (`loadFrom`): what `npm start` does on its first start, and the
- * test suite once per run. The seeds go into an in-memory store in this process without a client's round trip
- * (the store's `load`, which stores what an insert through the driver would); the read model is built through
- * mongoose as anywhere else.
- */
-export async function saveSample<Models extends ModelMap>(
-  definition: AgencyDefinition<Models, any>,
-  directory: string,
-  secrets: Secrets,
-  options: SampleOptions = {},
-): Promise<void> {
-  const store = await startEmbeddedMongo({ port: 0, log: () => {} });
-  try {
-    const connection = await connectAgencyDatabase(definition.name, store.uri);
-    try {
-      const database = databaseName(definition.name);
-      bulkLoads.set(connection, (collection, docs) => store.load(database, collection, docs as Record<string, unknown>[]));
-      const models = { ...definition.models(connection), ...readModelModels(connection) } as Models & ReadModelModels;
-      await ensureIndexes(models);
-      await seedIfEmpty(definition, models, secrets, options);
-    } finally {
-      await connection.close();
-    }
-    await store.saveTo(directory);
-  } finally {
-    await store.stop();
   }
 }

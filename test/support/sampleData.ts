@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { projectPath } from '../../platform/paths';
 import { loadDefinition } from '../../subgraphs/definitions';
 import { SAMPLE_DATA_ENV, sampleDataDirectory, TEST_SECRETS } from '../../subgraphs/kit/testing';
-import { seedSamples } from '../../scripts/sample/seedSamples';
+import { SampleWorkers } from '../../scripts/sample/workers';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
 /**
@@ -31,7 +31,12 @@ export default async function seedSampleDataOnce(): Promise<void> {
     if (definition.seed && !sampleDataDirectory(entry.name) && !existsSync(join(root, entry.name))) missing.push(entry.name);
   }
   const worker = ['--import', 'tsx', fileURLToPath(new URL('../../scripts/sample/worker.ts', import.meta.url))];
-  await seedSamples({ agencies: missing, root, secrets: TEST_SECRETS, worker });
+  const workers = new SampleWorkers(worker);
+  try {
+    await workers.write({ agencies: missing, root, secrets: TEST_SECRETS, figures: true });
+  } finally {
+    workers.close();
+  }
   // A run inside another shares the outer run's cache, whose sample it must leave alone.
   if (!process.env[SAMPLE_DATA_ENV]) removeStaleSamples(root);
   process.env[SAMPLE_DATA_ENV] = [process.env[SAMPLE_DATA_ENV], root].filter(Boolean).join(delimiter);
