@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { BSON, ObjectId } from 'bson';
-import { createEngine, type Document } from './engine/index';
+import { createEngine, type Document, type MemoryEngine } from './engine/index';
 import { EmbeddedServer } from './server/server';
 import { holdsData, loadClosedDirectory, openDurableStore, type DurableStore, type Recovery } from './storage/durableStore';
-import { listDirectory } from './storage/files';
+import { listDirectory, snapshotFile } from './storage/files';
 import { writeSnapshot, type SnapshotSummary } from './storage/snapshot';
 
 export { REPLICA_SET_NAME } from './commands/handshake';
@@ -86,7 +87,10 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     if (importing && (await holdsData(options.dataDir as string))) {
       throw new Error(`Expected an empty data directory to import ${directories.join(', ')} into; ${options.dataDir} already holds data.`);
     }
-    for (const directory of directories) await loadClosedDirectory(directory, engine);
+    for (const directory of directories) {
+      if (options.dataDir === undefined) engine.copyDatabasesOf(await loadedOnce(directory));
+      else await loadClosedDirectory(directory, engine);
+    }
     if (options.dataDir !== undefined) {
       durable = await openDurableStore(options.dataDir, engine, { compactAfterBytes: options.compactAfterBytes, log });
       // What was imported is in no journal: the directory's first snapshot holds it before anything else is written.
@@ -144,6 +148,28 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
       await closeData();
     },
   };
+}
+
+/**
+ * Closed data directories as loaded by this process, by directory and snapshot. In-memory stores started from one
+ * take copies of it that share its documents, its decoded documents and its indexes' builds until they write (see
+ * Collection.copyTo): a test suite that starts a store per file from one sample loads, decodes and indexes it once.
+ */
+const loaded = new Map<string, Promise<MemoryEngine>>();
+
+async function loadedOnce(directory: string): Promise<MemoryEngine> {
+  const resolved = path.resolve(directory);
+  const snapshot = (await listDirectory(resolved).catch(() => null))?.snapshots.at(-1);
+  const file = snapshot === undefined ? undefined : await stat(path.join(resolved, snapshotFile(snapshot)));
+  const key = `${resolved}\0${snapshot}\0${file?.size}\0${file?.mtimeMs}`;
+  let engine = loaded.get(key);
+  if (engine === undefined) {
+    const loading = createEngine();
+    engine = loadClosedDirectory(resolved, loading).then(() => loading);
+    loaded.set(key, engine);
+    engine.catch(() => loaded.delete(key));
+  }
+  return engine;
 }
 
 /** A document's BSON as the driver sends it in an insert: `_id` first when it has to be generated, `undefined` as null. */

@@ -76,6 +76,8 @@ export class Collection {
   readonly indexes: Index[] = [];
   readonly idIndex = new IdIndex();
   private nextSeq = 0;
+  /** The collection this one was copied from (copyTo): its ordered keys serve this one's while both hold the same documents. */
+  private original: Collection | null = null;
 
   constructor(
     readonly db: string,
@@ -121,7 +123,9 @@ export class Collection {
     copy.bySeq = this.bySeq.slice();
     copy.seqBase = this.seqBase;
     copy.nextSeq = this.nextSeq;
-    for (const index of this.indexes) copy.indexes.push(index.copy());
+    copy.original = this;
+    const sameDocuments = () => copy.records === this.records;
+    for (const index of this.indexes) copy.indexes.push(index.copy(copy.allRecords, sameDocuments));
     copy.idIndex.ordered = this.idIndex.ordered?.copy() ?? null;
     return copy;
   }
@@ -162,6 +166,12 @@ export class Collection {
   /** An index's keys in index order, built from the documents on first use and maintained by every write after. */
   orderedKeys(access: IndexAccess): OrderedKeys {
     if (access.ordered) return access.ordered;
+    const original = this.original;
+    if (original !== null && original.records === this.records) {
+      // Still the same documents as the collection copied from: build its keys once, and take a copy of them.
+      const twin = access === this.idIndex ? original.idIndex : original.findIndex(access.name);
+      if (twin) return (access.ordered = original.orderedKeys(twin).copy());
+    }
     const keys = new OrderedKeys(access.directions);
     const entries: KeyEntry[] = [];
     for (const record of this.records.values()) {

@@ -207,6 +207,17 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
     return summary;
   }
 
+  /**
+   * Takes a copy of every database of another engine, costing only the structure (see Collection.copyTo): how
+   * in-memory stores start from a sample loaded once per process. The databases must not exist here yet.
+   */
+  copyDatabasesOf(other: MemoryEngine): void {
+    for (const [db, collections] of other.databases) {
+      if ((this.databases.get(db)?.size ?? 0) > 0) throw mongoError('NamespaceExists', `database '${db}' is loaded twice (expected each directory to hold other databases)`);
+      this.databases.set(db, new Map([...collections].map(([name, collection]) => [name, collection.copyTo(db, this.observer)])));
+    }
+  }
+
   listCollections(db: string, filter?: Document): CollectionInfo[] {
     const infos: CollectionInfo[] = [...(this.databases.get(db)?.values() ?? [])].map((collection) => ({
       name: collection.name,

@@ -95,6 +95,11 @@ export class Index implements IndexAccess {
    * first use, not as its documents load (see deferBuild).
    */
   private unbuilt: (() => Iterable<IndexedRecord>) | null = null;
+  /**
+   * The index this one was copied from while both were unbuilt (see copy): while the two collections still hold the
+   * same documents, building this one builds that one and shares its maps.
+   */
+  private source: { index: Index; sameDocuments: () => boolean } | null = null;
   ordered: OrderedKeys | null = null;
   private readonly dotted: boolean[];
 
@@ -194,8 +199,18 @@ export class Index implements IndexAccess {
   private build(): void {
     const records = this.unbuilt;
     if (records === null) return;
+    const source = this.source;
+    this.source = null;
     this.unbuilt = null;
     this.multikeyKnown = true;
+    if (source?.sameDocuments()) {
+      source.index.build();
+      this.byKey = source.index.byKey;
+      this.byFirstKey = source.index.byFirstKey;
+      this.mapsShared = source.index.mapsShared = true;
+      this.isMultikey = source.index.isMultikey;
+      return;
+    }
     for (const record of records()) this.addKeys(record.id, this.entriesFor(record.doc));
   }
 
@@ -274,9 +289,16 @@ export class Index implements IndexAccess {
    * A copy of this index for a copied collection, costing only the structure: both share the key maps until one of
    * them changes (each copies them first, see ownMaps), and each gets its own ordered blocks over shared entries.
    */
-  copy(): Index {
-    this.build();
+  copy(records?: () => Iterable<IndexedRecord>, sameDocuments?: () => boolean): Index {
     const copy = new Index(this.info as IndexSpec);
+    if (this.unbuilt !== null && records && sameDocuments) {
+      // Unbuilt, the copy stays so: built when first used, from this index's build while the two collections hold
+      // the same documents, so that the copies of one loaded sample share one build and none builds what it never uses.
+      copy.deferBuild(records, this.multikeyIfKnown);
+      copy.source = { index: this, sameDocuments };
+      return copy;
+    }
+    this.build();
     copy.byKey = this.byKey;
     copy.byFirstKey = this.byFirstKey;
     copy.mapsShared = true;
@@ -331,6 +353,7 @@ export class Index implements IndexAccess {
     this.isMultikey = false;
     this.multikeyKnown = true;
     this.unbuilt = null;
+    this.source = null;
   }
 
   /** Ids of the documents whose first indexed field equals one of the values. */

@@ -302,3 +302,46 @@ describe('a store started before its sample is written (loadFrom given as a prom
     }
   });
 });
+
+describe('in-memory stores started from one directory (loaded once per process)', () => {
+  it('share its documents and index builds, and each sees only its own writes', async () => {
+    const sample = await savedSampleDirectory();
+    const first = await startEmbeddedMongo({ port: 0, loadFrom: [sample], log: () => {} });
+    const second = await startEmbeddedMongo({ port: 0, loadFrom: [sample], log: () => {} });
+    try {
+      await withClient(first, async (a) => {
+        await withClient(second, async (b) => {
+          const inA = a.db('kediri_tax').collection<{ _id: string; amount: number }>('reports');
+          const inB = b.db('kediri_tax').collection<{ _id: string; amount: number }>('reports');
+          // The first store builds the index (and its order) from the shared documents.
+          expect(await inA.find({ amount: { $gte: 1_497 } }).sort({ amount: -1 }).toArray()).toEqual([
+            { _id: 'r1499', amount: 1_499 },
+            { _id: 'r1498', amount: 1_498 },
+            { _id: 'r1497', amount: 1_497 },
+          ]);
+          await inB.insertOne({ _id: 'only-b', amount: 5_000 });
+          await inB.deleteOne({ _id: 'r1499' });
+          await inA.updateOne({ _id: 'r1498' }, { $set: { amount: -7 } });
+          expect(await inB.find({ amount: { $gte: 1_497 } }).sort({ amount: -1 }).map((doc) => doc._id).toArray()).toEqual(['only-b', 'r1498', 'r1497']);
+          expect(await inA.find({ amount: { $gte: 1_497 } }).sort({ amount: -1 }).map((doc) => doc._id).toArray()).toEqual(['r1499', 'r1497']);
+          expect(await inA.countDocuments({ amount: -7 })).toBe(1);
+          expect(await inB.countDocuments({ amount: -7 })).toBe(0);
+        });
+      });
+      // A third store starts from the directory as it was written, whatever the first two did.
+      const third = await startEmbeddedMongo({ port: 0, loadFrom: [sample], log: () => {} });
+      try {
+        await withClient(third, async (c) => {
+          const reports = c.db('kediri_tax').collection('reports');
+          expect(await reports.countDocuments()).toBe(1_500);
+          expect(await reports.find().sort({ amount: -1 }).limit(1).map((doc) => doc._id).toArray()).toEqual(['r1499']);
+        });
+      } finally {
+        await third.stop();
+      }
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+});
