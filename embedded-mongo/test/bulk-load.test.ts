@@ -1,26 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Long, MongoClient, MongoServerError, ObjectId, type Document } from 'mongodb';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../index';
+import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../index';
+import { temporaryDirectories } from './directories';
 
 /**
  * The sample data's fast path: documents loaded by the process that owns an in-memory store, saved as a closed
  * data directory, and imported from there into a new data directory. What a load stores must be what the same
  * documents inserted through the driver would store, and it must refuse what an insert refuses.
  */
-const directories: string[] = [];
-
-async function temporaryDirectory(): Promise<string> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'embedded-mongo-bulk-'));
-  directories.push(directory);
-  return directory;
-}
-
-afterAll(async () => {
-  for (const directory of directories) await rm(directory, { recursive: true, force: true });
-});
+const temporaryDirectory = temporaryDirectories('embedded-mongo-bulk-');
 
 async function withClient<T>(store: EmbeddedMongo, use: (client: MongoClient) => Promise<T>): Promise<T> {
   const client = await MongoClient.connect(store.uri);
@@ -28,6 +18,16 @@ async function withClient<T>(store: EmbeddedMongo, use: (client: MongoClient) =>
     return await use(client);
   } finally {
     await client.close();
+  }
+}
+
+/** Runs `use` with a client of a new store (in memory unless `options` say otherwise), which is stopped after. */
+async function withMemoryStore<T>(use: (client: MongoClient, store: EmbeddedMongo) => Promise<T>, options: EmbeddedMongoOptions = {}): Promise<T> {
+  const store = await startEmbeddedMongo({ port: 0, log: () => {}, ...options });
+  try {
+    return await withClient(store, (client) => use(client, store));
+  } finally {
+    await store.stop();
   }
 }
 
@@ -81,44 +81,34 @@ describe('bulk loading an in-memory store', () => {
   });
 
   it('answers through a non-unique index built after the load, and explains the index scan', async () => {
-    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
-    try {
-      await withClient(store, async (client) => {
-        const reports = client.db('bulk').collection('reports');
-        await reports.createIndex({ year: 1, place: 1 });
-        store.load('bulk', 'reports', Array.from({ length: 3_000 }, (_, i) => ({ year: 2020 + (i % 6), place: `p${i % 46}`, amount: i })));
-        const found = await reports.find({ year: 2023, place: 'p3' }).toArray();
-        expect(found.map((doc) => doc.amount)).toEqual(
-          Array.from({ length: 3_000 }, (_, i) => i).filter((i) => i % 6 === 3 && i % 46 === 3),
-        );
-        const plan = await reports.find({ year: 2023, place: 'p3' }).explain('executionStats');
-        expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('IXSCAN');
-        expect(plan.executionStats.totalDocsExamined).toBe(found.length);
-      });
-    } finally {
-      await store.stop();
-    }
+    await withMemoryStore(async (client, store) => {
+      const reports = client.db('bulk').collection('reports');
+      await reports.createIndex({ year: 1, place: 1 });
+      store.load('bulk', 'reports', Array.from({ length: 3_000 }, (_, i) => ({ year: 2020 + (i % 6), place: `p${i % 46}`, amount: i })));
+      const found = await reports.find({ year: 2023, place: 'p3' }).toArray();
+      expect(found.map((doc) => doc.amount)).toEqual(
+        Array.from({ length: 3_000 }, (_, i) => i).filter((i) => i % 6 === 3 && i % 46 === 3),
+      );
+      const plan = await reports.find({ year: 2023, place: 'p3' }).explain('executionStats');
+      expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('IXSCAN');
+      expect(plan.executionStats.totalDocsExamined).toBe(found.length);
+    });
   });
 
   it('learns that an index is multikey from the loaded documents, so that its bounds stay right', async () => {
-    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
-    try {
-      await withClient(store, async (client) => {
-        const members = client.db('bulk').collection<{ _id: number; tags: string | string[] }>('members');
-        await members.createIndex({ tags: 1 });
-        await members.insertOne({ _id: 0, tags: 'x' });
-        // A query that uses the index builds it, while no document holds an array.
-        expect(await members.countDocuments({ tags: 'x' })).toBe(1);
-        store.load('bulk', 'members', [{ _id: 1, tags: ['a', 'z'] }, { _id: 2, tags: ['m'] }, { _id: 3, tags: 'b' }]);
-        // One element above 'a' and another below 'c' is a match: with a multikey index the bounds may not be intersected.
-        const found = await members.find({ tags: { $gt: 'a', $lt: 'c' } }).sort({ _id: 1 }).toArray();
-        expect(found.map((doc) => doc._id)).toEqual([1, 3]);
-        const plan = await members.find({ tags: 'z' }).explain();
-        expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('"isMultiKey":true');
-      });
-    } finally {
-      await store.stop();
-    }
+    await withMemoryStore(async (client, store) => {
+      const members = client.db('bulk').collection<{ _id: number; tags: string | string[] }>('members');
+      await members.createIndex({ tags: 1 });
+      await members.insertOne({ _id: 0, tags: 'x' });
+      // A query that uses the index builds it, while no document holds an array.
+      expect(await members.countDocuments({ tags: 'x' })).toBe(1);
+      store.load('bulk', 'members', [{ _id: 1, tags: ['a', 'z'] }, { _id: 2, tags: ['m'] }, { _id: 3, tags: 'b' }]);
+      // One element above 'a' and another below 'c' is a match: with a multikey index the bounds may not be intersected.
+      const found = await members.find({ tags: { $gt: 'a', $lt: 'c' } }).sort({ _id: 1 }).toArray();
+      expect(found.map((doc) => doc._id)).toEqual([1, 3]);
+      const plan = await members.find({ tags: 'z' }).explain();
+      expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('"isMultiKey":true');
+    });
   });
 
   it('refuses a repeated _id with the duplicate key error, keeping the documents before it', async () => {
@@ -136,42 +126,32 @@ describe('bulk loading an in-memory store', () => {
   });
 
   it('refuses a key a unique index already holds, from the store or from the same load', async () => {
-    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
-    try {
-      await withClient(store, async (client) => {
-        const taxpayers = client.db('bulk').collection('taxpayers');
-        await taxpayers.createIndex({ npwpd: 1 }, { unique: true });
-        await taxpayers.insertOne({ npwpd: 'P-1' });
-        expect(() => store.load('bulk', 'taxpayers', [{ npwpd: 'P-2' }, { npwpd: 'P-1' }])).toThrow(/index: npwpd_1 dup key: \{ npwpd: "P-1" \}/);
-        expect(() => store.load('bulk', 'taxpayers', [{ npwpd: 'P-3' }, { npwpd: 'P-3' }])).toThrow(/dup key: \{ npwpd: "P-3" \}/);
-        expect((await taxpayers.find().toArray()).map((doc) => doc.npwpd).sort()).toEqual(['P-1', 'P-2', 'P-3']);
-        const error = await taxpayers.insertOne({ npwpd: 'P-2' }).catch((caught: unknown) => caught);
-        expect(error).toBeInstanceOf(MongoServerError);
-        expect((error as MongoServerError).code).toBe(11000);
-      });
-    } finally {
-      await store.stop();
-    }
+    await withMemoryStore(async (client, store) => {
+      const taxpayers = client.db('bulk').collection('taxpayers');
+      await taxpayers.createIndex({ npwpd: 1 }, { unique: true });
+      await taxpayers.insertOne({ npwpd: 'P-1' });
+      expect(() => store.load('bulk', 'taxpayers', [{ npwpd: 'P-2' }, { npwpd: 'P-1' }])).toThrow(/index: npwpd_1 dup key: \{ npwpd: "P-1" \}/);
+      expect(() => store.load('bulk', 'taxpayers', [{ npwpd: 'P-3' }, { npwpd: 'P-3' }])).toThrow(/dup key: \{ npwpd: "P-3" \}/);
+      expect((await taxpayers.find().toArray()).map((doc) => doc.npwpd).sort()).toEqual(['P-1', 'P-2', 'P-3']);
+      const error = await taxpayers.insertOne({ npwpd: 'P-2' }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(MongoServerError);
+      expect((error as MongoServerError).code).toBe(11000);
+    });
   });
 
   it('checks partial and compound unique keys, read from the documents\' bytes, as an insert does', async () => {
-    const store = await startEmbeddedMongo({ port: 0, log: () => {} });
-    try {
-      await withClient(store, async (client) => {
-        const reports = client.db('bulk').collection('reports');
-        await reports.createIndex({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } });
-        await reports.createIndex({ 'object.id': 1, period: 1 }, { unique: true });
-        const report = (i: number, extra: object = {}) => ({ object: { id: `o${i % 3}` }, period: new Date(Date.UTC(2025, i, 1)), ...extra });
-        // Keys that are not strings are outside the partial index, so they may repeat.
-        expect(store.load('bulk', 'reports', [report(0, { idempotencyKey: null }), report(1), report(2, { idempotencyKey: 'k-1' }), report(3)])).toBe(4);
-        expect(() => store.load('bulk', 'reports', [report(4, { idempotencyKey: 'k-1' })])).toThrow(/index: idempotencyKey_1 dup key: \{ idempotencyKey: "k-1" \}/);
-        expect(() => store.load('bulk', 'reports', [report(5), report(5)])).toThrow(/index: object\.id_1_period_1 dup key/);
-        expect(await reports.countDocuments()).toBe(5);
-        expect(await reports.countDocuments({ 'object.id': 'o2' })).toBe(2);
-      });
-    } finally {
-      await store.stop();
-    }
+    await withMemoryStore(async (client, store) => {
+      const reports = client.db('bulk').collection('reports');
+      await reports.createIndex({ idempotencyKey: 1 }, { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } } });
+      await reports.createIndex({ 'object.id': 1, period: 1 }, { unique: true });
+      const report = (i: number, extra: object = {}) => ({ object: { id: `o${i % 3}` }, period: new Date(Date.UTC(2025, i, 1)), ...extra });
+      // Keys that are not strings are outside the partial index, so they may repeat.
+      expect(store.load('bulk', 'reports', [report(0, { idempotencyKey: null }), report(1), report(2, { idempotencyKey: 'k-1' }), report(3)])).toBe(4);
+      expect(() => store.load('bulk', 'reports', [report(4, { idempotencyKey: 'k-1' })])).toThrow(/index: idempotencyKey_1 dup key: \{ idempotencyKey: "k-1" \}/);
+      expect(() => store.load('bulk', 'reports', [report(5), report(5)])).toThrow(/index: object\.id_1_period_1 dup key/);
+      expect(await reports.countDocuments()).toBe(5);
+      expect(await reports.countDocuments({ 'object.id': 'o2' })).toBe(2);
+    });
   });
 
   it('is refused by a store kept in a data directory, where the load would not be journaled', async () => {
@@ -187,20 +167,15 @@ describe('bulk loading an in-memory store', () => {
 describe('saving a loaded store and importing it into a data directory', () => {
   it('writes a closed directory that in-memory stores start from', async () => {
     const sample = await savedSampleDirectory();
-    const store = await startEmbeddedMongo({ port: 0, loadFrom: [sample], log: () => {} });
-    try {
-      await withClient(store, async (client) => {
-        const reports = client.db('kediri_tax').collection('reports');
-        expect(await reports.countDocuments()).toBe(1_500);
-        expect(await reports.find().sort({ amount: -1 }).limit(2).toArray()).toEqual([
-          { _id: 'r1499', amount: 1_499 },
-          { _id: 'r1498', amount: 1_498 },
-        ]);
-        expect((await reports.indexes()).map((index) => index.name)).toEqual(['_id_', 'amount_-1']);
-      });
-    } finally {
-      await store.stop();
-    }
+    await withMemoryStore(async (client) => {
+      const reports = client.db('kediri_tax').collection('reports');
+      expect(await reports.countDocuments()).toBe(1_500);
+      expect(await reports.find().sort({ amount: -1 }).limit(2).toArray()).toEqual([
+        { _id: 'r1499', amount: 1_499 },
+        { _id: 'r1498', amount: 1_498 },
+      ]);
+      expect((await reports.indexes()).map((index) => index.name)).toEqual(['_id_', 'amount_-1']);
+    }, { loadFrom: [sample] });
   });
 
   it('refuses to save into a directory that already holds a store', async () => {
@@ -291,15 +266,10 @@ describe('a store started before its sample is written (loadFrom given as a prom
   });
 
   it('fails the held commands, and says why, when the directories cannot be loaded', async () => {
-    const store = await startEmbeddedMongo({ port: 0, loadFrom: Promise.reject(new Error('seeding tax failed')), log: () => {} });
-    try {
+    await withMemoryStore(async (client, store) => {
       await expect(store.opened).rejects.toThrow('seeding tax failed');
-      await withClient(store, async (client) => {
-        await expect(client.db('kediri_tax').collection('reports').countDocuments()).rejects.toThrow(/the store could not load its data: seeding tax failed/);
-      });
-    } finally {
-      await store.stop();
-    }
+      await expect(client.db('kediri_tax').collection('reports').countDocuments()).rejects.toThrow(/the store could not load its data: seeding tax failed/);
+    }, { loadFrom: Promise.reject(new Error('seeding tax failed')) });
   });
 });
 

@@ -1,9 +1,9 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
+import { temporaryDirectories } from './directories';
 import { EMBEDDED, withStore } from './target';
 
 /**
@@ -11,17 +11,7 @@ import { EMBEDDED, withStore } from './target';
  * a test a private copy of a seeded database inside one store. Through the driver and mongoose, with and without a
  * data directory.
  */
-const directories: string[] = [];
-
-afterAll(async () => {
-  for (const directory of directories) await rm(directory, { recursive: true, force: true });
-});
-
-async function temporaryDirectory(): Promise<string> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'embedded-mongo-clone-'));
-  directories.push(directory);
-  return directory;
-}
+const temporaryDirectory = temporaryDirectories('embedded-mongo-clone-');
 
 async function seed(db: Db): Promise<void> {
   await db.collection('reports').createIndex({ taxObjectId: 1, period: 1 }, { unique: true });

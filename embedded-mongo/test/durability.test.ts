@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { appendFile, cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Long, MongoClient, ObjectId } from 'mongodb';
 import { startEmbeddedMongo } from '../index';
+import { temporaryDirectories } from './directories';
 import { EMBEDDED, withStore } from './target';
 
 /**
@@ -12,17 +12,7 @@ import { EMBEDDED, withStore } from './target';
  * moment would leave behind (every acknowledged write is already synced), so restarting from a copy tests recovery
  * from the journal alone, without the shutdown snapshot.
  */
-const directories: string[] = [];
-
-async function temporaryDirectory(): Promise<string> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'embedded-mongo-durability-'));
-  directories.push(directory);
-  return directory;
-}
-
-afterAll(async () => {
-  for (const directory of directories) await rm(directory, { recursive: true, force: true });
-});
+const temporaryDirectory = temporaryDirectories('embedded-mongo-durability-');
 
 /** What a crash right now would leave: the directory as it is on disk. */
 async function crashCopy(directory: string): Promise<string> {
