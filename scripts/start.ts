@@ -43,12 +43,16 @@ function command(entry: string): string[] {
   return existsSync(compiled) ? [compiled] : ['--import', 'tsx', projectPath(entry)];
 }
 
+/** Set once a signal asks everything to stop. */
+let stopping = false;
+
 /** Stops the sample workers and removes what they wrote, while they are at work. */
 let stopSample: (() => Promise<void>) | undefined;
 
 async function stopAll(): Promise<void> {
-  await stopSample?.();
+  // The services first: stopping the sample workers fails the commands the store still holds for them.
   await supervisor?.stop();
+  await stopSample?.();
   // The store writes its snapshot as it stops, so the next start loads it instead of replaying the journal.
   await store?.stop();
 }
@@ -92,6 +96,8 @@ async function startWithSample(env: NodeJS.ProcessEnv, options: { port: number; 
       }
     },
     async (error: Error) => {
+      // Ctrl-C while the sample is written stops its workers: that is no failure to report.
+      if (stopping) return;
       log().error(`the sample data could not be written: ${error.message}`);
       await stopAll();
       process.exit(1);
@@ -161,6 +167,7 @@ Development API keys are in .env.example. Ctrl-C stops everything.
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    stopping = true;
     log().info(`${signal}: stopping the gateway, the subgraphs and the store`);
     stopAll().then(() => process.exit(0));
   });
