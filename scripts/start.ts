@@ -90,7 +90,7 @@ async function startWithSample(env: NodeJS.ProcessEnv, options: { port: number; 
         const years = [...copied.values()].reduce((sum, list) => sum + list.length, 0);
         log().info(`read model: copied ${years} agency-years of figures in ${((Date.now() - copying) / 1000).toFixed(1)} s`);
       } catch (error) {
-        log().warn(`read model: copying the sample's figures stopped (${(error as Error).message}); each year is built when first read`);
+        if (!stopping) log().warn(`read model: copying the sample's figures stopped (${(error as Error).message}); each year is built when first read`);
       } finally {
         await stopSample?.();
       }
