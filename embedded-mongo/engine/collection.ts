@@ -273,7 +273,8 @@ export class Collection {
    * encoded until first read, as a snapshot's do (see restore), and the non-unique secondary indexes are built when
    * first used. Unlike a snapshot's, the documents are checked: a repeated `_id`, or a key a unique index already
    * holds, fails the load with MongoDB's duplicate key error, and the documents before it stay, as after an ordered
-   * insert. A collection with a unique secondary index decodes each document to check it as it comes.
+   * insert. Unique keys are read from the few fields they need; a document is decoded only when those are not
+   * plain scalars, or when its `_id` is neither an ObjectId nor a string.
    */
   load(encoded: Iterable<Uint8Array>): number {
     this.deferNonUniqueIndexes();
@@ -292,7 +293,7 @@ export class Collection {
       if (id === undefined || fields === undefined) {
         this.insert(BSON.deserialize(bytes, { promoteLongs: false }) as Document, bytes);
       } else {
-        if (this.records.has(id)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: new EncodedRecord(id, 0, bytes).doc._id });
+        if (this.records.has(id)) throw this.duplicateKeyError('_id_', { _id: 1 }, { _id: BSON.deserialize(bytes, { promoteLongs: false })._id });
         const entries = unique.map((index) => index.entriesFor(fields));
         unique.forEach((index, i) => {
           const conflict = index.conflict(id, entries[i]);

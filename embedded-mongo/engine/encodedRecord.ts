@@ -55,10 +55,7 @@ export function encodedIdKey(bytes: Uint8Array): string | undefined {
   for (let i = 0; i < ID_NAME.length; i++) if (bytes[5 + i] !== ID_NAME[i]) return undefined;
   const value = 5 + ID_NAME.length;
   if (type === BSON_OBJECT_ID) return objectIdKey(bytes.subarray(value, value + 12));
-  if (type === BSON_STRING) {
-    const length = new DataView(bytes.buffer, bytes.byteOffset + value, 4).getInt32(0, true);
-    return canonicalKey(Buffer.from(bytes.buffer, bytes.byteOffset + value + 4, length - 1).toString('utf8'));
-  }
+  if (type === BSON_STRING) return canonicalKey(stringAt(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), value));
   return undefined;
 }
 
@@ -166,7 +163,7 @@ function scalarAt(bytes: Uint8Array, view: DataView, type: number, at: number): 
     case 0x01:
       return view.getFloat64(at, true);
     case BSON_STRING:
-      return Buffer.prototype.utf8Slice.call(bytes, at + 4, at + 3 + view.getInt32(at, true));
+      return stringAt(bytes, view, at);
     case BSON_OBJECT_ID:
       return new ObjectId(bytes.subarray(at, at + 12));
     case 0x08:
@@ -182,6 +179,11 @@ function scalarAt(bytes: Uint8Array, view: DataView, type: number, at: number): 
     default:
       return NOT_SCALAR;
   }
+}
+
+/** A BSON string value starting at `at`: its length, its UTF-8 bytes, and a terminating zero. */
+function stringAt(bytes: Uint8Array, view: DataView, at: number): string {
+  return Buffer.prototype.utf8Slice.call(bytes, at + 4, at + 3 + view.getInt32(at, true));
 }
 
 /**

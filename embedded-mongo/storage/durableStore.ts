@@ -83,9 +83,7 @@ export async function loadClosedDirectory(directory: string, engine: MemoryEngin
   const snapshot = listing.snapshots.at(-1);
   if (snapshot === undefined) throw new Error(`data directory ${resolved} has no snapshot to load: expected a store closed cleanly there`);
   for (const number of listing.journals.filter((journal) => journal >= snapshot)) {
-    const file = path.join(resolved, journalFile(number));
-    // The first record of a journal is its header; any other is a change the snapshot does not hold.
-    if (scanRecords(await readFile(file), file).records.length > 1) {
+    if (await journalHoldsChanges(resolved, number)) {
       throw new Error(`data directory ${resolved} holds changes after its snapshot (${journalFile(number)}): it is in use or was not closed cleanly`);
     }
   }
@@ -101,11 +99,14 @@ export async function holdsData(directory: string): Promise<boolean> {
   });
   if (listing === null) return false;
   if (listing.snapshots.length > 0) return true;
-  for (const number of listing.journals) {
-    const file = path.join(resolved, journalFile(number));
-    if (scanRecords(await readFile(file), file).records.length > 1) return true;
-  }
+  for (const number of listing.journals) if (await journalHoldsChanges(resolved, number)) return true;
   return false;
+}
+
+/** Whether a journal holds any change: its first record is its header, and any other is a change. */
+async function journalHoldsChanges(directory: string, number: number): Promise<boolean> {
+  const file = path.join(directory, journalFile(number));
+  return scanRecords(await readFile(file), file).records.length > 1;
 }
 
 async function recover(directory: string, engine: MemoryEngine, log: (line: string) => void): Promise<{ recovery: Recovery; journal: Journal }> {

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism, setPriority } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Secrets } from '../../subgraphs/kit/agency';
 
 /** What a worker (worker.ts) is asked to do, and what it answers. */
@@ -62,9 +62,8 @@ export class SampleWorkers {
    */
   async copyFigures(directories: readonly string[], uri: string): Promise<Map<string, number[]>> {
     const copied = new Map<string, number[]>();
-    for (const child of this.children) lowerPriority(child);
     await this.run(directories, async (child, directory) => {
-      const agency = directory.split(/[\\/]/).at(-1) as string;
+      const agency = basename(directory);
       lowerPriority(child);
       copied.set(agency, (await ask(child, { kind: 'figures', agency, directory, uri })).years ?? []);
     });
