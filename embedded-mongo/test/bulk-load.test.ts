@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Long, MongoClient, MongoServerError, ObjectId, type Document } from 'mongodb';
+import { Decimal128, Long, MongoClient, MongoServerError, ObjectId, type Collection, type Document, type IndexSpecification } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../index';
 import { temporaryDirectories } from './directories';
 
@@ -92,6 +92,42 @@ describe('bulk loading an in-memory store', () => {
       const plan = await reports.find({ year: 2023, place: 'p3' }).explain('executionStats');
       expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('IXSCAN');
       expect(plan.executionStats.totalDocsExamined).toBe(found.length);
+    });
+  });
+
+  it('builds its indexes from the loaded documents\' bytes with the keys that inserts give them', async () => {
+    // Every shape an indexed field takes: scalars of each type, missing, null and a subdocument; a dotted path that meets
+    // a subdocument, a scalar or nothing; and arrays in a field of their own (a multikey index). The ids are strings,
+    // as the sample's ObjectIds, so that the loaded documents stay encoded until an index is built over them.
+    const values = ['b', 'a', 3, -1.5, Long.fromNumber(2), Decimal128.fromString('2.5'), new Date('2025-01-01T00:00:00Z'), new ObjectId('650000000000000000000002'), true, null, undefined, { k: 1 }];
+    const docs: Document[] = Array.from({ length: 120 }, (_, i) => {
+      const v = values[i % values.length];
+      const s = [{ t: `t${i % 7}` }, 'flat', {}, undefined][i % 4];
+      return { _id: `d${String(i).padStart(3, '0')}`, g: i % 3, m: i % 2 === 0 ? [`m${i % 5}`, i] : `m${i % 5}`, ...(v === undefined ? {} : { v }), ...(s === undefined ? {} : { s }) };
+    });
+    await withMemoryStore(async (client, store) => {
+      const inserted = client.db('bulk').collection<Document>('inserted');
+      const loaded = client.db('bulk').collection<Document>('loaded');
+      for (const key of [{ v: 1 }, { g: 1, v: -1 }, { 's.t': 1 }, { m: 1 }] as IndexSpecification[]) {
+        await inserted.createIndex(key);
+        await loaded.createIndex(key);
+      }
+      await inserted.insertMany(docs.map((doc) => ({ ...doc })));
+      store.load('bulk', 'loaded', docs);
+      // Each query is answered by an index: by its bounds, or in its order.
+      const answers = async (collection: Collection) =>
+        Promise.all([
+          collection.find({ v: { $gte: 'a' } }).toArray(),
+          collection.find({ v: { $lt: 2.75 } }).toArray(),
+          collection.find({}).sort({ v: 1 }).limit(200).toArray(),
+          collection.find({ g: 1 }).sort({ v: -1 }).toArray(),
+          collection.find({ 's.t': { $gte: 't3' } }).toArray(),
+          collection.find({}).sort({ 's.t': -1 }).limit(200).toArray(),
+          collection.find({ m: { $gt: 'm1', $lt: 'm3' } }).toArray(),
+        ]);
+      const fromLoad = await answers(loaded);
+      expect(fromLoad).toEqual(await answers(inserted));
+      expect(fromLoad.map((found) => found.length)).toEqual([20, 30, 120, 40, 17, 120, 24]);
     });
   });
 
