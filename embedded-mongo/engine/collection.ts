@@ -1,6 +1,6 @@
 import { BSON, ObjectId } from 'bson';
 import { deepClone } from './clone';
-import { EncodedRecord, encodedFields, encodedIdKey, encodedPathHasArray, indexedFieldsOf } from './encodedRecord';
+import { EncodedRecord, encodedFields, encodedIdKey, encodedPathHasArray } from './encodedRecord';
 import { MongoError, mongoError } from './errors';
 import type { Index, IndexAccess, IndexEntry } from './indexes';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
@@ -42,7 +42,6 @@ class IdIndex implements IndexAccess {
   readonly unique = true;
   readonly sparse = false;
   readonly isPartial = false;
-  readonly keyPaths = [['_id']];
   readonly multikey = false;
   ordered: OrderedKeys | null = null;
 
@@ -176,7 +175,7 @@ export class Collection {
     const keys = new OrderedKeys(access.directions);
     const entries: KeyEntry[] = [];
     for (const record of this.records.values()) {
-      for (const entry of access.entriesFor(indexedFieldsOf(record, access.keyPaths)) ?? []) entries.push({ values: entry.values, seq: record.seq, id: record.id });
+      for (const entry of access.entriesFor(record.doc) ?? []) entries.push({ values: entry.values, seq: record.seq, id: record.id });
     }
     entries.sort((a, b) => keys.compare(a, b));
     keys.load(entries);

@@ -1,6 +1,6 @@
 import { Binary, BSON, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { EncodedRecord, encodedFields, encodedPathHasArray } from './encodedRecord';
+import { encodedFields, encodedPathHasArray } from './encodedRecord';
 
 /** Every BSON type, so that reading past each of them to a later field is exercised. */
 const EVERY_TYPE = {
@@ -80,27 +80,5 @@ describe('reading the scalar fields a unique index needs from a document\'s BSON
 
   it.each(['array', 'document', 'nested.list', 'array.x', 'binary', 'decimal', 'regex'])('asks for a decode when %s is not a plain scalar', (path) => {
     expect(encodedFields(bytes, [path.split('.')])).toBeUndefined();
-  });
-});
-
-describe('the fields an index reads of a record that is still encoded', () => {
-  const doc = { _id: 'r1', year: 2025, place: { code: '35.71.01.1005' }, tags: ['a'], amount: Long.fromNumber(5) };
-
-  it('come from its bytes, and the record stays encoded', () => {
-    const record = new EncodedRecord('r1', 1, BSON.serialize(doc));
-    expect(record.fields([['year'], ['place', 'code'], ['amount']])).toEqual({ year: 2025, place: { code: '35.71.01.1005' }, amount: Long.fromNumber(5) });
-    expect(record.encoded).toBeDefined();
-  });
-
-  it('are the decoded document when one of them is not a plain scalar', () => {
-    const record = new EncodedRecord('r1', 1, BSON.serialize(doc));
-    expect(record.fields([['year'], ['tags']])).toEqual(BSON.deserialize(BSON.serialize(doc), { promoteLongs: false }));
-    expect(record.encoded).toBeUndefined();
-  });
-
-  it('are the document itself once it is decoded', () => {
-    const record = new EncodedRecord('r1', 1, BSON.serialize(doc));
-    const decoded = record.doc;
-    expect(record.fields([['year']])).toBe(decoded);
   });
 });

@@ -44,27 +44,6 @@ export class EncodedRecord implements StoredRecord {
   get encoded(): Uint8Array | undefined {
     return this.bytes;
   }
-
-  /**
-   * A document holding the fields at `paths` as the whole document holds them: read from the bytes while it is not
-   * decoded (see encodedFields), or the document itself once it is, or when those fields are not plain scalars.
-   */
-  fields(paths: readonly (readonly string[])[]): Document {
-    if (this.decoded === undefined) {
-      const fields = encodedFields(this.bytes as Uint8Array, paths);
-      if (fields !== undefined) return fields;
-    }
-    return this.doc;
-  }
-}
-
-/**
- * What an index computes a stored record's keys from: the fields at `paths` (the index's own, see
- * IndexAccess.keyPaths), or the whole document when `paths` is null. An index built over a loaded sample thus
- * decodes only the documents whose indexed fields are arrays or subdocuments, not every document it holds.
- */
-export function indexedFieldsOf(record: { doc: Document }, paths: readonly (readonly string[])[] | null): Document {
-  return paths !== null && record instanceof EncodedRecord ? record.fields(paths) : record.doc;
 }
 
 /**

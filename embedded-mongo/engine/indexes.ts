@@ -1,6 +1,5 @@
 import { flatten, resolve } from 'mingo/util';
 import { mongoError } from './errors';
-import { indexedFieldsOf } from './encodedRecord';
 import { OrderedKeys } from './orderedKeys';
 import { compileFilter, USE_REAL_MONGODB, type CompiledFilter } from './query';
 import type { Document, IndexInfo, IndexSpec } from './types';
@@ -57,11 +56,6 @@ export interface IndexAccess {
   readonly sparse: boolean;
   /** A partial index holds only the documents its filter selects. */
   readonly isPartial: boolean;
-  /**
-   * The indexed fields, each split at its dots, when a document's keys depend on those alone; null when they depend
-   * on more (a partial index's filter). A build reads just these of each document (see indexedFieldsOf).
-   */
-  readonly keyPaths: readonly (readonly string[])[] | null;
   /** Some document produced more than one key (an array value), so index order is not sort order. */
   readonly multikey: boolean;
   /** The keys in index order, once built; kept up to date by every write from then on. */
@@ -108,7 +102,6 @@ export class Index implements IndexAccess {
   private source: { index: Index; sameDocuments: () => boolean } | null = null;
   ordered: OrderedKeys | null = null;
   private readonly dotted: boolean[];
-  readonly keyPaths: string[][] | null;
 
   constructor(spec: IndexSpec) {
     if (typeof spec.key !== 'object' || spec.key === null || Object.keys(spec.key).length === 0) {
@@ -125,7 +118,6 @@ export class Index implements IndexAccess {
     this.partialFilterExpression = spec.partialFilterExpression;
     this.expireAfterSeconds = spec.expireAfterSeconds;
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : null;
-    this.keyPaths = this.partial ? null : this.fields.map((field) => field.split('.'));
   }
 
   get info(): IndexInfo {
@@ -219,7 +211,7 @@ export class Index implements IndexAccess {
       this.isMultikey = source.index.isMultikey;
       return;
     }
-    for (const record of records()) this.addKeys(record.id, this.entriesFor(indexedFieldsOf(record, this.keyPaths)));
+    for (const record of records()) this.addKeys(record.id, this.entriesFor(record.doc));
   }
 
   /** The keys a document produces, or null when the index leaves the document out (sparse, partial). */

@@ -95,10 +95,10 @@ describe('bulk loading an in-memory store', () => {
     });
   });
 
-  it('builds its indexes from the loaded documents\' bytes with the keys that inserts give them', async () => {
+  it('builds its indexes over the loaded documents with the keys that inserts give them', async () => {
     // Every shape an indexed field takes: scalars of each type, missing, null and a subdocument; a dotted path that meets
     // a subdocument, a scalar or nothing; and arrays in a field of their own (a multikey index). The ids are strings,
-    // as the sample's ObjectIds, so that the loaded documents stay encoded until an index is built over them.
+    // as the sample's are ObjectIds, so that the loaded documents stay encoded until something reads them.
     const values = ['b', 'a', 3, -1.5, Long.fromNumber(2), Decimal128.fromString('2.5'), new Date('2025-01-01T00:00:00Z'), new ObjectId('650000000000000000000002'), true, null, undefined, { k: 1 }];
     const docs: Document[] = Array.from({ length: 120 }, (_, i) => {
       const v = values[i % values.length];
