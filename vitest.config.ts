@@ -28,7 +28,8 @@ export default defineConfig({
     // through short-lived documents, and with the default one a fifth of their time went to collecting
     // garbage (the read-model test runs in three quarters of the time).
     execArgv: ['--max-semi-space-size=64'],
-    // Each agency's sample data is seeded once per run and loaded by every test that asks for it.
-    globalSetup: ['test/support/sampleData.ts'],
+    // The process entries are compiled once per run for the child processes tests start, and each agency's sample
+    // data is seeded once per run (by those compiled writers) and loaded by every test that asks for it.
+    globalSetup: ['test/support/compiled.ts', 'test/support/sampleData.ts'],
   },
 });

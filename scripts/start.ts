@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { loadDevelopmentEnv } from '../platform/env';
 import { createLogger, type Logger } from '../platform/logging';
 import { projectPath } from '../platform/paths';
 import { SUBGRAPHS } from '../subgraphs/registry';
+import { entryCommand } from './bundles';
 import { SampleWorkers } from './sample/workers';
 import { Supervisor } from './start/supervisor';
 import { embeddedDataDir } from './storeForCommand';
@@ -38,10 +38,7 @@ function log(): Logger {
 }
 
 /** The compiled entry of a TypeScript entry point; run from source through tsx when dist/ is missing. */
-function command(entry: string): string[] {
-  const compiled = projectPath('dist', entry.replace(/\.ts$/, '.js'));
-  return existsSync(compiled) ? [compiled] : ['--import', 'tsx', projectPath(entry)];
-}
+const command = (entry: string) => entryCommand(entry, projectPath('dist'));
 
 /** Set once a signal asks everything to stop. */
 let stopping = false;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testEntryCommand } from '../../test/support/compiled';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,7 +21,7 @@ export interface ChildStore {
  * delay. Rejects with the child's output if it exits first.
  */
 export function startChildStore(flags: string[]): Promise<ChildStore> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'embedded-mongo/main.ts', ...flags], {
+  const child = spawn(process.execPath, [...testEntryCommand('embedded-mongo/main.ts'), ...flags], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,6 +5,7 @@ import { ORPHAN_GUARD } from '../../bench/processes';
 import { projectPath } from '../../platform/paths';
 import { TEST_SECRETS } from '../../subgraphs/kit/testing';
 import { subgraphEntry } from '../../subgraphs/registry';
+import { testEntryCommand } from './compiled';
 
 /**
  * Real processes for resilience tests: the store and subgraphs run as children (so a test can freeze one
@@ -75,7 +76,7 @@ export async function waitUntil<T>(
 
 /** Starts `node --import tsx <entry> ...args` from the project root with `env` over the test's own environment. */
 export function startProcess(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv): ChildService {
-  const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, '--import', 'tsx', projectPath(entry), ...args], {
+  const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, ...testEntryCommand(entry), ...args], {
     cwd: projectPath(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

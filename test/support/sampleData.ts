@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { projectPath } from '../../platform/paths';
 import { loadDefinition } from '../../subgraphs/definitions';
 import { SAMPLE_DATA_ENV, sampleDataDirectory, TEST_SECRETS } from '../../subgraphs/kit/testing';
 import { SampleWorkers } from '../../scripts/sample/workers';
+import { testEntryCommand } from './compiled';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
 /**
@@ -30,8 +30,7 @@ export default async function seedSampleDataOnce(): Promise<void> {
     const definition = await loadDefinition(entry.name);
     if (definition.seed && !sampleDataDirectory(entry.name) && !existsSync(join(root, entry.name))) missing.push(entry.name);
   }
-  const worker = ['--import', 'tsx', fileURLToPath(new URL('../../scripts/sample/worker.ts', import.meta.url))];
-  const workers = new SampleWorkers(worker);
+  const workers = new SampleWorkers(testEntryCommand('scripts/sample/worker.ts'));
   try {
     await workers.write({ agencies: missing, root, secrets: TEST_SECRETS, figures: true });
   } finally {
