@@ -16,9 +16,9 @@ export interface ChildStore {
 }
 
 /**
- * Starts `node --import tsx embedded-mongo/main.ts` with the given flags and resolves once it prints the line with its
- * URI, which it does only when it is listening (and has loaded its data directory): readiness is that line, not a
- * delay. Rejects with the child's output if it exits first.
+ * Starts the store's command (`embedded-mongo/main.ts`, compiled for the run) with the given flags and resolves once it
+ * prints the line with its URI, which it does only when it is listening (and has loaded its data directory):
+ * readiness is that line, not a delay. Rejects with the child's output if it exits first.
  */
 export function startChildStore(flags: string[]): Promise<ChildStore> {
   const child = spawn(process.execPath, [...testEntryCommand('embedded-mongo/main.ts'), ...flags], {

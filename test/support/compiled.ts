@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectPath } from '../../platform/paths';
 import { compileEntries, entryCommand } from '../../scripts/bundles';
+import { removeAbandonedFolders } from './abandoned';
 
 /**
  * Vitest's global setup: the process entries compiled once per run (a second), so that the child processes tests
@@ -21,18 +22,10 @@ export function testEntryCommand(entry: string): string[] {
 }
 
 export default async function compileForTests(): Promise<() => void> {
-  removeAbandonedBuilds();
+  // A run killed before its teardown leaves its folder behind.
+  removeAbandonedFolders(ROOT);
   const outdir = mkdtempSync(join(ROOT, 'run-'));
   await compileEntries(outdir);
   process.env[COMPILED_ENTRIES_ENV] = outdir;
   return () => rmSync(outdir, { recursive: true, force: true });
-}
-
-/** Folders of runs that ended without their teardown (killed), once no run can still be using them (an hour on). */
-function removeAbandonedBuilds(): void {
-  mkdirSync(ROOT, { recursive: true });
-  for (const name of readdirSync(ROOT)) {
-    const folder = join(ROOT, name);
-    if (Date.now() - statSync(folder).mtimeMs > 3_600_000) rmSync(folder, { recursive: true, force: true });
-  }
 }

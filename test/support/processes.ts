@@ -74,7 +74,10 @@ export async function waitUntil<T>(
   }
 }
 
-/** Starts `node --import tsx <entry> ...args` from the project root with `env` over the test's own environment. */
+/**
+ * Starts an entry point (its bundle compiled for the run, see compiled.ts) with `args`, from the project root, with
+ * `env` over the test's own environment.
+ */
 export function startProcess(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv): ChildService {
   const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, ...testEntryCommand(entry), ...args], {
     cwd: projectPath(),

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { projectPath } from '../../platform/paths';
 import { loadDefinition } from '../../subgraphs/definitions';
 import { SAMPLE_DATA_ENV, sampleDataDirectory, TEST_SECRETS } from '../../subgraphs/kit/testing';
 import { SampleWorkers } from '../../scripts/sample/workers';
+import { removeAbandonedFolders } from './abandoned';
 import { testEntryCommand } from './compiled';
 import { SUBGRAPHS } from '../../subgraphs/registry';
 
@@ -37,7 +38,7 @@ export default async function seedSampleDataOnce(): Promise<void> {
     workers.close();
   }
   // A run inside another shares the outer run's cache, whose sample it must leave alone.
-  if (!process.env[SAMPLE_DATA_ENV]) removeStaleSamples(root);
+  if (!process.env[SAMPLE_DATA_ENV]) removeAbandonedFolders(CACHE, root);
   process.env[SAMPLE_DATA_ENV] = [process.env[SAMPLE_DATA_ENV], root].filter(Boolean).join(delimiter);
   if (missing.length > 0) {
     process.stdout.write(`Seeded the sample data of ${missing.join(', ')} for the tests in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
@@ -63,11 +64,3 @@ function sourceFiles(folder: string): string[] {
     .sort();
 }
 
-/** Samples of other sources are of no further use once no run can still be reading them (an hour on). */
-function removeStaleSamples(keep: string): void {
-  mkdirSync(CACHE, { recursive: true });
-  for (const name of readdirSync(CACHE)) {
-    const folder = join(CACHE, name);
-    if (folder !== keep && Date.now() - statSync(folder).mtimeMs > 3_600_000) rmSync(folder, { recursive: true, force: true });
-  }
-}
