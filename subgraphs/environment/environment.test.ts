@@ -51,9 +51,24 @@ const start = (year: number) => Date.UTC(year, 0, 1);
 const wibEnd = (year: number) => Date.UTC(year, 11, 31, 17);
 const wibStart = (year: number) => Date.UTC(year - 1, 11, 31, 17);
 
+/** The raw documents of each kelurahan, grouped once (per list of documents). */
+const byKelurahan = new WeakMap<object[], Map<string, object[]>>();
+
 function expectedFigures(year: number, kelurahanCode?: string) {
-  const here = <T extends { kelurahanCode: string }>(items: T[]) =>
-    kelurahanCode ? items.filter((item) => item.kelurahanCode === kelurahanCode) : items;
+  const here = <T extends { kelurahanCode: string }>(items: T[]): T[] => {
+    if (!kelurahanCode) return items;
+    let groups = byKelurahan.get(items);
+    if (!groups) {
+      groups = new Map();
+      for (const item of items) {
+        const group = groups.get(item.kelurahanCode);
+        if (group) group.push(item);
+        else groups.set(item.kelurahanCode, [item]);
+      }
+      byKelurahan.set(items, groups);
+    }
+    return (groups.get(kelurahanCode) ?? []) as T[];
+  };
   const existing = here(banks).filter((b) => b.establishedAt.getTime() < end(year));
   const active = existing.filter((b) =>
     b.activePeriods.some((p) => p.from.getTime() < end(year) && (!p.until || p.until.getTime() >= end(year))),

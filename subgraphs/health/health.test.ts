@@ -34,6 +34,7 @@ afterAll(async () => {
 });
 
 async function loadRawRecords(): Promise<void> {
+  lookups = undefined;
   [patients, requests, visits] = await Promise.all([
     graph.models.Patient.find().lean<PatientRecord[]>(),
     graph.models.HomecareRequest.find().lean<RequestRecord[]>(),
@@ -50,6 +51,22 @@ interface Living {
 
 const LIVING = 'living { homecarePatients homecareVisits medianResponseHours homecareRequests }';
 
+/** Each patient's kelurahan, and the times of each request's visits: read once from the raw records. */
+let lookups: { home: Map<string, string>; visitTimes: Map<string, number[]> } | undefined;
+
+function indexed(): NonNullable<typeof lookups> {
+  if (!lookups) {
+    const visitTimes = new Map<string, number[]>();
+    for (const v of visits) {
+      const times = visitTimes.get(String(v.requestId));
+      if (times) times.push(v.visitedAt.getTime());
+      else visitTimes.set(String(v.requestId), [v.visitedAt.getTime()]);
+    }
+    lookups = { home: new Map(patients.map((p) => [p.residentId, p.kelurahanCode])), visitTimes };
+  }
+  return lookups;
+}
+
 /** The pillar computed from the raw records: what the aggregations must agree with. */
 function expectedLiving(year: number, kelurahanCode?: string): Living {
   // Kediri's year, written out by hand rather than taken from the code under test: 1 January 00:00 WIB is
@@ -57,12 +74,10 @@ function expectedLiving(year: number, kelurahanCode?: string): Living {
   const start = Date.UTC(year - 1, 11, 31, 17);
   const end = Date.UTC(year, 11, 31, 17);
   const inYear = (date: Date) => date.getTime() >= start && date.getTime() < end;
-  const home = new Map(patients.map((p) => [p.residentId, p.kelurahanCode]));
+  const { home, visitTimes } = indexed();
   const here = (id: string) => kelurahanCode === undefined || home.get(id) === kelurahanCode;
 
   const yearVisits = visits.filter((v) => inYear(v.visitedAt) && here(v.patientResidentId));
-  const visitTimes = new Map<string, number[]>();
-  for (const v of visits) visitTimes.set(String(v.requestId), [...(visitTimes.get(String(v.requestId)) ?? []), v.visitedAt.getTime()]);
   const yearRequests = requests.filter((r) => inYear(r.receivedAt) && here(r.patientResidentId));
   const hours = yearRequests
     .filter((r) => visitTimes.has(String(r._id)))

@@ -80,11 +80,22 @@ function countIndependently(reports: TaxReportRecord[], payments: TaxPaymentReco
   };
 }
 
+/** The 2023 reports and payments of each kelurahan, grouped once. */
+let byKelurahan: Map<string, { reports: TaxReportRecord[]; payments: TaxPaymentRecord[] }> | undefined;
+
 function figuresOfKelurahan(code: string) {
-  return countIndependently(
-    reports2023.filter((r) => r.kelurahanCode === code),
-    payments2023.filter((p) => p.kelurahanCode === code),
-  );
+  if (!byKelurahan) {
+    byKelurahan = new Map();
+    const of = (kelurahanCode: string) => {
+      let records = byKelurahan!.get(kelurahanCode);
+      if (!records) byKelurahan!.set(kelurahanCode, (records = { reports: [], payments: [] }));
+      return records;
+    };
+    for (const r of reports2023) of(r.kelurahanCode).reports.push(r);
+    for (const p of payments2023) of(p.kelurahanCode).payments.push(p);
+  }
+  const records = byKelurahan.get(code);
+  return countIndependently(records?.reports ?? [], records?.payments ?? []);
 }
 
 /** The data commands (find, aggregate, getMore, ...) `work` cost, counted by the store. */
