@@ -4,7 +4,7 @@ import { createRandom } from '../kit/random';
 import { CITY } from '../kit/readModel';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { residentId, samplePopulation } from '../kit/residents';
-import { startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
+import { groupByKelurahan, startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
 import { environment } from './index';
 import type { DepositDoc, EnvironmentModels, MemberDoc, WasteBankDoc, WasteCategoryDoc, WithdrawalDoc } from './models';
 import { environmentPillar } from './pillar';
@@ -52,21 +52,13 @@ const wibEnd = (year: number) => Date.UTC(year, 11, 31, 17);
 const wibStart = (year: number) => Date.UTC(year - 1, 11, 31, 17);
 
 /** The raw documents of each kelurahan, grouped once (per list of documents). */
-const byKelurahan = new WeakMap<object[], Map<string, object[]>>();
+const byKelurahan = new WeakMap<object[], Map<string, { kelurahanCode: string }[]>>();
 
 function expectedFigures(year: number, kelurahanCode?: string) {
   const here = <T extends { kelurahanCode: string }>(items: T[]): T[] => {
     if (!kelurahanCode) return items;
     let groups = byKelurahan.get(items);
-    if (!groups) {
-      groups = new Map();
-      for (const item of items) {
-        const group = groups.get(item.kelurahanCode);
-        if (group) group.push(item);
-        else groups.set(item.kelurahanCode, [item]);
-      }
-      byKelurahan.set(items, groups);
-    }
+    if (!groups) byKelurahan.set(items, (groups = groupByKelurahan(items)));
     return (groups.get(kelurahanCode) ?? []) as T[];
   };
   const existing = here(banks).filter((b) => b.establishedAt.getTime() < end(year));

@@ -192,6 +192,17 @@ export async function pickRecord<T>(
   return (await model.findOne(filter).sort({ _id: 1 }).skip(index % count).lean()) as T;
 }
 
+/** Records grouped by their kelurahan: for tests that compute each kelurahan's figures from the raw records. */
+export function groupByKelurahan<T extends { kelurahanCode: string }>(records: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const record of records) {
+    const group = groups.get(record.kelurahanCode);
+    if (group) group.push(record);
+    else groups.set(record.kelurahanCode, [record]);
+  }
+  return groups;
+}
+
 /** For random writes: fails with the refusal when a mutation was refused, else answers the label. */
 export function accepted(result: GraphQLResult, label: string): string {
   if (result.errors?.length) throw new Error(`${label} was refused: ${result.errors[0].message}`);

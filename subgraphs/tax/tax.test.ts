@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { createRandom } from '../kit/random';
 import { ageOn, residentId, samplePopulation } from '../kit/residents';
-import { startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
+import { groupByKelurahan, startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
 import { tax } from './index';
 import type { TaxModels, TaxObjectRecord, TaxPaymentRecord, TaxReportRecord, TaxpayerRecord } from './models';
 import { governance } from './pillar';
@@ -81,21 +81,11 @@ function countIndependently(reports: TaxReportRecord[], payments: TaxPaymentReco
 }
 
 /** The 2023 reports and payments of each kelurahan, grouped once. */
-let byKelurahan: Map<string, { reports: TaxReportRecord[]; payments: TaxPaymentRecord[] }> | undefined;
+let byKelurahan: { reports: Map<string, TaxReportRecord[]>; payments: Map<string, TaxPaymentRecord[]> } | undefined;
 
 function figuresOfKelurahan(code: string) {
-  if (!byKelurahan) {
-    byKelurahan = new Map();
-    const of = (kelurahanCode: string) => {
-      let records = byKelurahan!.get(kelurahanCode);
-      if (!records) byKelurahan!.set(kelurahanCode, (records = { reports: [], payments: [] }));
-      return records;
-    };
-    for (const r of reports2023) of(r.kelurahanCode).reports.push(r);
-    for (const p of payments2023) of(p.kelurahanCode).payments.push(p);
-  }
-  const records = byKelurahan.get(code);
-  return countIndependently(records?.reports ?? [], records?.payments ?? []);
+  byKelurahan ??= { reports: groupByKelurahan(reports2023), payments: groupByKelurahan(payments2023) };
+  return countIndependently(byKelurahan.reports.get(code) ?? [], byKelurahan.payments.get(code) ?? []);
 }
 
 /** The data commands (find, aggregate, getMore, ...) `work` cost, counted by the store. */
