@@ -177,8 +177,7 @@ export class Collection {
     for (const record of this.records.values()) {
       for (const entry of access.entriesFor(record.doc) ?? []) entries.push({ values: entry.values, seq: record.seq, id: record.id });
     }
-    entries.sort((a, b) => keys.compare(a, b));
-    keys.load(entries);
+    keys.load(keys.sort(entries));
     access.ordered = keys;
     return keys;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Decimal128, Long, ObjectId } from 'bson';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
 
 /** A seeded generator, so that a failure can be repeated. */
@@ -74,5 +75,50 @@ describe('OrderedKeys', () => {
     loaded.load(sorted);
     expect([...loaded.scan({ values: [2], inclusive: true }, null)].map((entry) => entry.seq)).toEqual([2, 3, 1]);
     expect(loaded.remove({ values: [9], seq: 0, id: '0' })).toBe(false);
+  });
+
+  describe('sorting the keys of a new index', () => {
+    const next = random(11);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+    const ids = Array.from({ length: 8 }, (_, i) => new ObjectId(`65a0000000000000000000${String(i * 31).padStart(2, '0').slice(-2)}`));
+    const plain: Record<string, () => unknown> = {
+      string: () => pick(['', 'a', 'A', 'ab', 'b', 'kelurahan', 'é', '3571010001', '3571010002']),
+      number: () => pick([0, -0, 1, -1, 2.5, 1e15, -7, 0.1]),
+      boolean: () => next() < 0.5,
+      date: () => new Date(Date.UTC(2024, 0, 1) + Math.floor(next() * 40) * 86_400_000),
+      objectId: () => pick(ids),
+    };
+    /** Values that only the general comparison orders: other BSON types, NaN, an invalid date, or a second kind. */
+    const odd = [() => Long.fromNumber(3), () => Decimal128.fromString('2.5'), () => NaN, () => new Date(NaN), () => ({ a: 1 }), () => 'x', () => 4];
+
+    function entriesOf(columns: (() => unknown)[], count: number, nulls: boolean): KeyEntry[] {
+      return Array.from({ length: count }, (_, seq) => ({
+        values: columns.map((value) => (nulls && next() < 0.1 ? null : value())),
+        seq: count - seq,
+        id: String(seq),
+      }));
+    }
+
+    it('gives the general comparison\'s order for every plain kind, with nulls, in both directions', () => {
+      for (let round = 0; round < 200; round++) {
+        const width = 1 + Math.floor(next() * 3);
+        const kinds = Array.from({ length: width }, () => pick(Object.keys(plain)));
+        const directions = kinds.map(() => (next() < 0.5 ? 1 : -1)) as (1 | -1)[];
+        const keys = new OrderedKeys(directions);
+        const entries = entriesOf(kinds.map((kind) => plain[kind]), 50, next() < 0.5);
+        const expected = [...entries].sort((a, b) => keys.compare(a, b));
+        expect(keys.sort([...entries]), kinds.join(', ')).toEqual(expected);
+      }
+    });
+
+    it('falls back to the general comparison when a field holds another type, NaN or two kinds', () => {
+      for (const unusual of odd) {
+        const keys = new OrderedKeys([1, -1]);
+        const entries = entriesOf([plain.date, plain.objectId], 60, true);
+        entries[17].values[next() < 0.5 ? 0 : 1] = unusual();
+        const expected = [...entries].sort((a, b) => keys.compare(a, b));
+        expect(keys.sort([...entries])).toEqual(expected);
+      }
+    });
   });
 });

@@ -58,6 +58,11 @@ export class OrderedKeys {
     return 0;
   }
 
+  /** Sorts entries into this index's order (see sortIntoIndexOrder), ready for `load`. */
+  sort(entries: KeyEntry[]): KeyEntry[] {
+    return sortIntoIndexOrder(entries, this.directions, (a, b) => this.compare(a, b));
+  }
+
   /**
    * Fills an empty structure from entries already in index order, leaving every block half full. The entries are
    * allocated anew in that order, so that they lie in memory in index order: a walk then reads them one after the
@@ -209,4 +214,74 @@ function lowerBound<T>(items: T[], predicate: (item: T) => boolean): number {
     else low = middle + 1;
   }
   return low;
+}
+
+/**
+ * The values of one key field, one per entry, as primitives that JavaScript's `<` orders as compareValues orders the
+ * values themselves, or null when some value has no such form or the field mixes kinds. Nulls (and missing values,
+ * which index keys hold as null) stay null: they sort before every kind taken here, as in MongoDB's type order.
+ */
+function primitiveColumn(entries: readonly KeyEntry[], field: number): (number | string | null)[] | null {
+  let kind: string | null = null;
+  const column = new Array<number | string | null>(entries.length);
+  for (let j = 0; j < entries.length; j++) {
+    const value = entries[j].values[field];
+    let form: number | string;
+    let itsKind: string;
+    if (value === null || value === undefined) {
+      column[j] = null;
+      continue;
+    } else if (typeof value === 'string') {
+      // The engine orders strings as JavaScript does (compareValues).
+      [form, itsKind] = [value, 'string'];
+    } else if (typeof value === 'number') {
+      if (Number.isNaN(value)) return null;
+      [form, itsKind] = [value, 'number'];
+    } else if (typeof value === 'boolean') {
+      [form, itsKind] = [value ? 1 : 0, 'boolean'];
+    } else if (value instanceof Date) {
+      form = value.getTime();
+      if (Number.isNaN(form)) return null;
+      itsKind = 'date';
+    } else if ((value as { _bsontype?: string })._bsontype === 'ObjectId') {
+      // Lower-case hexadecimal orders as the bytes do.
+      [form, itsKind] = [(value as { toHexString(): string }).toHexString(), 'objectId'];
+    } else {
+      return null;
+    }
+    if (kind !== null && kind !== itsKind) return null;
+    kind = itsKind;
+    column[j] = form;
+  }
+  return column;
+}
+
+/**
+ * Entries in index order, as `compare` orders them. Building an index sorts every document's key, and comparing BSON
+ * values in general (type order first, numbers across types, ObjectIds byte by byte) is most of that work. When every
+ * field of the key holds values of one plain kind (strings, numbers, booleans, dates or ObjectIds, and nulls), as in
+ * nearly every index, each value is turned once into a string or number that `<` orders alike, and the sort compares
+ * those; otherwise it falls back to `compare`.
+ */
+export function sortIntoIndexOrder(entries: KeyEntry[], directions: readonly (1 | -1)[], compare: (a: KeyEntry, b: KeyEntry) => number): KeyEntry[] {
+  const columns: (number | string | null)[][] = [];
+  for (let field = 0; field < directions.length; field++) {
+    const column = primitiveColumn(entries, field);
+    if (column === null) return entries.sort(compare);
+    columns.push(column);
+  }
+  const positions = Array.from({ length: entries.length }, (_, j) => j);
+  positions.sort((x, y) => {
+    for (let field = 0; field < columns.length; field++) {
+      const a = columns[field][x];
+      const b = columns[field][y];
+      if (a === b) continue;
+      const direction = directions[field];
+      if (a === null) return -direction;
+      if (b === null) return direction;
+      return a < b ? -direction : direction;
+    }
+    return entries[x].seq - entries[y].seq;
+  });
+  return positions.map((j) => entries[j]);
 }
