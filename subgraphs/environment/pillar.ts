@@ -42,7 +42,6 @@ interface CountRow {
  */
 export async function environmentFigures(models: EnvironmentModels, year: number, places: Places): Promise<Map<string, EnvironmentFigures>> {
   const { start, end } = yearRange(year);
-  const firstDay = yearDays(year).first;
   const nextYear = yearDays(year + 1).first;
   const where = places === null ? {} : { kelurahanCode: { $in: [...places] } };
   const group = places === null ? null : '$kelurahanCode';
@@ -53,12 +52,7 @@ export async function environmentFigures(models: EnvironmentModels, year: number
     { $match: { ...existing, activePeriods: { $elemMatch: { from: { $lt: nextYear }, $or: [{ until: null }, { until: { $gte: nextYear } }] } } } },
     { $group: { _id: group, n: { $sum: 1 } } },
   ]);
-  const members = await models.Member.aggregate<CountRow>([
-    { $match: { ...where, joinedAt: { $lt: nextYear }, $or: [{ leftAt: null }, { leftAt: { $gte: firstDay } }] } },
-    // One row per resident (per kelurahan), so a resident saving at two waste banks counts once.
-    { $group: { _id: places === null ? '$residentId' : { place: '$kelurahanCode', residentId: '$residentId' } } },
-    { $group: { _id: places === null ? null : '$_id.place', n: { $sum: 1 } } },
-  ]);
+  const members = await memberCounts(models, year, places);
   const deposits = await models.Deposit.aggregate<CountRow & { kg: number; value: number }>([
     { $match: { ...where, depositedAt: { $gte: start, $lt: end } } },
     { $group: { _id: group, n: { $sum: 1 }, kg: { $sum: '$totalKg' }, value: { $sum: '$totalValue' } } },
@@ -74,6 +68,17 @@ export async function environmentFigures(models: EnvironmentModels, year: number
   return byPlace;
 }
 
+/** Members with a membership overlapping the year, per kelurahan of `places` or (null) for the city, each resident once. */
+function memberCounts(models: EnvironmentModels, year: number, places: Places): Promise<CountRow[]> {
+  const where = places === null ? {} : { kelurahanCode: { $in: [...places] } };
+  return models.Member.aggregate<CountRow>([
+    { $match: { ...where, joinedAt: { $lt: yearDays(year + 1).first }, $or: [{ leftAt: null }, { leftAt: { $gte: yearDays(year).first } }] } },
+    // One row per resident (per kelurahan), so a resident saving at two waste banks counts once.
+    { $group: { _id: places === null ? '$residentId' : { place: '$kelurahanCode', residentId: '$residentId' } } },
+    { $group: { _id: places === null ? null : '$_id.place', n: { $sum: 1 } } },
+  ]);
+}
+
 export const environmentPillar = definePillar({
   field: 'environment',
   typeName: 'EnvironmentIndicators',
@@ -81,6 +86,8 @@ export const environmentPillar = definePillar({
   people: { members: 'waste bank members' },
   empty: noEnvironmentFigures,
   aggregate: environmentFigures,
+  // Waste banks and weigh-ins belong to one kelurahan each; a resident saving in two is one member of the city.
+  distinctCityFigures: async (models: EnvironmentModels, year: number) => ({ members: (await memberCounts(models, year, null))[0]?.n ?? 0 }),
   fields: {
     wasteBanks: {},
     activeWasteBanks: {},

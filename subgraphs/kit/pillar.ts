@@ -68,6 +68,15 @@ export interface PillarDefinition<Models, F extends object> {
    * objects in two kelurahan is one active taxpayer of the city).
    */
   cityIsSumOfKelurahan?: boolean;
+  /**
+   * For a pillar whose city figures are its kelurahan's added up but for a few that count something distinct (a
+   * taxpayer with objects in two kelurahan is one active taxpayer of the city): those few, for the whole city
+   * and one year, from the raw records. A write then refreshes the city-year as cityIsSumOfKelurahan does, with
+   * these in place of their sums: one narrow aggregation instead of every one of the year. The other figures
+   * must add up as cityIsSumOfKelurahan says (a rate does not: store the counts it divides and derive it in its
+   * field rule), and the check catches a pillar that gets this wrong.
+   */
+  distinctCityFigures?(models: Models, year: number): Promise<Partial<F>>;
   /** Every field of `typeName`. */
   fields: Record<string, FieldRule<F>>;
 }
@@ -181,7 +190,7 @@ export function definePillar<Models, F extends object>(definition: PillarDefinit
     return figures;
   }
 
-  /** The city's figures of a year as the sum of its kelurahan's stored figures (see cityIsSumOfKelurahan). */
+  /** The city's figures of a year as the sum of its kelurahan's stored figures (see cityIsSumOfKelurahan and distinctCityFigures). */
   async function sumOfKelurahan(models: ReadModelModels, year: number): Promise<F> {
     const total = definition.empty() as Record<string, number>;
     const docs = await models.Figures.find({ year, place: { $ne: CITY } }, { figures: 1 }).lean<{ figures: Record<string, number> }[]>();
@@ -316,10 +325,13 @@ export function definePillar<Models, F extends object>(definition: PillarDefinit
         // would read as empty while figures carried over from earlier years (loans still owed) say otherwise.
         const kelurahan = [...codes].filter(isKelurahanCode);
         if (!(await isBuilt(models, year))) await buildYear(models, year);
-        else if (!definition.cityIsSumOfKelurahan) await store(models, year, await aggregateYear(models, year, kelurahan, true));
-        else {
+        else if (!definition.cityIsSumOfKelurahan && !definition.distinctCityFigures) {
+          await store(models, year, await aggregateYear(models, year, kelurahan, true));
+        } else {
           await store(models, year, await aggregateYear(models, year, kelurahan, false));
-          await store(models, year, new Map([[CITY, await sumOfKelurahan(models, year)]]));
+          const city = await sumOfKelurahan(models, year);
+          if (definition.distinctCityFigures) Object.assign(city, await definition.distinctCityFigures(models, year));
+          await store(models, year, new Map([[CITY, city]]));
         }
       }
     },

@@ -10,7 +10,7 @@ import { fileTaxReport, submitTaxReport, verifyTaxReport } from './mutations/fil
 import { recordTaxPayment } from './mutations/payments';
 import { registerTaxObject, registerTaxpayer } from './mutations/registration';
 import type { PillarFigures } from '../kit/pillar';
-import { governance, noTaxFigures, tallyFigures, type TaxFigures } from './pillar';
+import { governance, noTaxFigures, onTimeFilingRate, tallyFigures, type TaxFigures } from './pillar';
 import {
   filingDeadline,
   NPWPD_PATTERN,
@@ -177,7 +177,7 @@ export const resolvers = {
     ...governance.fieldResolvers({
       activeTaxpayers: { gatedBy: 'activeTaxpayers' },
       reportsFiled: { gatedBy: 'activeTaxpayers' },
-      onTimeFilingRate: { gatedBy: 'activeTaxpayers' },
+      onTimeFilingRate: { from: onTimeFilingRate, gatedBy: 'activeTaxpayers' },
       taxDue: { gatedBy: 'activeTaxpayers' },
       taxRevenue: { gatedBy: 'activeTaxpayers' },
     }),

@@ -768,7 +768,7 @@ describe('the read model stays exact under writes', () => {
     });
     expect(result.data._entities[0].governance).toEqual({
       taxReportsFiled: raw!.reportsFiled,
-      onTimeFilingRate: raw!.onTimeFilingRate,
+      onTimeFilingRate: Math.round((raw!.onTimeFilings / raw!.reportsFiled) * 10_000) / 10_000,
       taxRevenue: raw!.taxRevenue,
       taxDue: raw!.taxDue,
       activeTaxpayers: raw!.activeTaxpayers,
