@@ -860,17 +860,21 @@ describe('the sample data obeys the rules', () => {
 
   it('prices every seeded line at the price valid on its date', () => {
     const lists = new Map(categories.map((c) => [c.code, c.prices]));
+    // Every departure from the price list, collected so that a failure names them all.
+    const mispriced: string[] = [];
     for (const d of deposits.filter((_, i) => i % 13 === 0)) {
       let total = 0;
       for (const line of d.lines) {
         const valid = lists.get(line.category)!.filter((p) => p.validFrom <= d.depositedAt);
         const price = valid.reduce((a, b) => (b.validFrom > a.validFrom ? b : a)).pricePerKg;
-        expect(line.pricePerKg).toBe(price);
-        expect(line.value).toBe(Math.round((Math.round(line.kg * 1000) * price) / 1000));
+        const value = Math.round((Math.round(line.kg * 1000) * price) / 1000);
+        if (line.pricePerKg !== price) mispriced.push(`deposit ${d._id} ${line.category}: ${line.pricePerKg} per kg, expected ${price}`);
+        if (line.value !== value) mispriced.push(`deposit ${d._id} ${line.category}: value ${line.value}, expected ${value}`);
         total += line.value;
       }
-      expect(d.totalValue).toBe(total);
+      if (d.totalValue !== total) mispriced.push(`deposit ${d._id}: total ${d.totalValue}, expected ${total}`);
     }
+    expect(mispriced).toEqual([]);
   });
 
   it('keeps on each member the savings their seeded deposits and withdrawals leave', () => {
@@ -904,13 +908,17 @@ describe('the sample data obeys the rules', () => {
   it('keeps every deposit inside its member’s membership and an active period of the bank', () => {
     const memberById = new Map(members.map((m) => [String(m._id), m]));
     const bankByCode = new Map(banks.map((b) => [b.code, b]));
+    const outside: string[] = [];
     for (const d of deposits) {
       const m = memberById.get(String(d.memberId))!;
-      expect(d.depositedAt.getTime()).toBeGreaterThanOrEqual(m.joinedAt.getTime());
-      if (m.leftAt) expect(d.depositedAt.getTime()).toBeLessThan(m.leftAt.getTime());
-      const bank = bankByCode.get(d.wasteBankCode)!;
       const t = d.depositedAt.getTime();
-      expect(bank.activePeriods.some((p) => p.from.getTime() <= t && (!p.until || p.until.getTime() > t))).toBe(true);
+      if (t < m.joinedAt.getTime() || (m.leftAt && t >= m.leftAt.getTime())) outside.push(`deposit ${d._id}: outside the membership of member ${m._id}`);
+      const bank = bankByCode.get(d.wasteBankCode)!;
+      if (!bank.activePeriods.some((p) => p.from.getTime() <= t && (!p.until || p.until.getTime() > t))) {
+        outside.push(`deposit ${d._id}: outside every active period of waste bank ${d.wasteBankCode}`);
+      }
     }
+    expect(deposits.length).toBeGreaterThan(0);
+    expect(outside).toEqual([]);
   });
 });
