@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import { addDays, kediriDay, isoDay, todayInKediri } from '../kit/calendar';
 import type { Random } from '../kit/random';
 import { ageOn, samplePopulation } from '../kit/residents';
-import { accepted, type RandomWrite, type WriteTarget } from '../kit/testing';
+import { accepted, pickRecord, type RandomWrite, type WriteTarget } from '../kit/testing';
 import type { ApplicationDoc, EconomyModels, LoanDoc } from './models';
 import { BUSINESS_SECTORS, ineligibleAge, LICENCE_THRESHOLD, TIER_CEILINGS, type KurniaTier } from './rules';
 
@@ -44,9 +44,8 @@ function token(random: Random): string {
 }
 
 /** One record matching `filter`, chosen in id order so that a seed gives the same choice on every machine. */
-async function chooseOne<T>(random: Random, model: Model<any>, filter: object): Promise<T | undefined> {
-  const ids = await model.find(filter, { _id: 1 }).sort({ _id: 1 }).lean<{ _id: unknown }[]>();
-  return ids.length === 0 ? undefined : ((await model.findById(random.pick(ids)._id).lean()) as T);
+function chooseOne<T>(random: Random, model: Model<any>, filter: object): Promise<T | undefined> {
+  return pickRecord<T>(model, filter, random.int(0, 1_000_000));
 }
 
 async function send(target: Target, query: string, variables: Record<string, unknown>, label: string): Promise<string> {

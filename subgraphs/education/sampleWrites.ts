@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isoDay, kediriDay, todayInKediri, yearDays } from '../kit/calendar';
 import type { Random } from '../kit/random';
 import { samplePopulation } from '../kit/residents';
-import { accepted, type RandomWrite, type WriteTarget } from '../kit/testing';
+import { accepted, pickRecord, type RandomWrite, type WriteTarget } from '../kit/testing';
 import type { ClassDoc, EducationModels, EnrolmentDoc, SpotDoc } from './models';
 import { isEligibleForLevel, LEVELS, meetingDays, sessionDates, statusOn, type Level } from './rules';
 
@@ -79,9 +79,9 @@ function sessionsOf(spot: SpotDoc, klass: ClassDoc, enrolledAt: Date, today: Dat
 async function attend(random: Random, target: Target): Promise<string> {
   const { query, models } = target;
   const today = todayInKediri();
-  const ids = await models.Enrolment.find({}, { _id: 1 }).sort({ _id: 1 }).lean();
-  for (let attempt = 0; attempt < 10 && ids.length > 0; attempt += 1) {
-    const enrolment = (await models.Enrolment.findById(random.pick(ids)._id).lean<EnrolmentDoc>())!;
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    const enrolment = await pickRecord<EnrolmentDoc>(models.Enrolment, {}, random.int(0, 1_000_000));
+    if (!enrolment) break;
     const klass = (await models.EmasClass.findById(enrolment.classId).lean<ClassDoc>())!;
     const spot = (await models.Spot.findById(klass.spotId).lean<SpotDoc>())!;
     const days = sessionsOf(spot, klass, enrolment.enrolledAt, today);

@@ -1,7 +1,7 @@
 import { kediriYear, yearRange } from '../kit/calendar';
 import type { Random } from '../kit/random';
 import { samplePopulation, type SampleResident } from '../kit/residents';
-import { accepted, type RandomWrite } from '../kit/testing';
+import { accepted, pickRecord, type RandomWrite } from '../kit/testing';
 import type { HealthModels, PatientRecord, RequestRecord } from './models';
 import type { PatientInput } from './mutations';
 import { CHANNELS, CONDITIONS, POVERTY_REGISTRIES, PRIORITIES, TEAM_ROLES, VISITABLE_STATUSES, type TeamRole } from './rules';
@@ -17,13 +17,6 @@ const RECEIVE = 'mutation($input: ReceiveHomecareRequestInput!) { receiveHomecar
 const VISIT = 'mutation($input: RecordHomecareVisitInput!) { recordHomecareVisit(input: $input) { id } }';
 
 const HOUR_MS = 3_600_000;
-
-/** A record matching `filter`, the `index`-th (modulo their number) in id order: ids first, then the one record. */
-async function pick<T>(model: { find(filter: object, projection?: object): any; findById(id: unknown): any }, filter: object, index: number): Promise<T | undefined> {
-  const ids = (await model.find(filter, { _id: 1 }).sort({ _id: 1 }).lean()) as { _id: unknown }[];
-  if (ids.length === 0) return undefined;
-  return (await model.findById(ids[index % ids.length]._id).lean()) as T;
-}
 
 /** An instant in a year from 2017 to now, a quarter of them within an hour of a Kediri New Year. */
 function randomInstant(random: Random, now: Date): Date {
@@ -82,7 +75,7 @@ export const randomWrites: RandomWrite<HealthModels> = async (random, { query, m
   const choice = random.weighted([[0, 45], [1, 30], [2, 25]] as const);
 
   if (choice === 0) {
-    const request = await pick<RequestRecord>(models.HomecareRequest, { status: { $in: [...VISITABLE_STATUSES] } }, index);
+    const request = await pickRecord<RequestRecord>(models.HomecareRequest, { status: { $in: [...VISITABLE_STATUSES] } }, index);
     if (request) {
       const input = visitOf(random, request, now);
       const year = kediriYear(new Date(input.visitedAt));
@@ -99,7 +92,7 @@ export const randomWrites: RandomWrite<HealthModels> = async (random, { query, m
     idempotencyKey: idempotencyKey(random, 'request'),
   };
   if (choice === 1) {
-    const patient = await pick<PatientRecord>(models.Patient, {}, index);
+    const patient = await pickRecord<PatientRecord>(models.Patient, {}, index);
     if (patient) {
       const label = `received a request of a patient in ${patient.kelurahanCode} (${kediriYear(receivedAt)})`;
       return accepted(await query(RECEIVE, { input: { ...common, nik: patient.nik } }), label);
