@@ -72,9 +72,12 @@ describe('npm run new-agency', () => {
     expect(supergraph).toContain('transportServices');
     expect(supergraph).toMatch(/transport: TransportIndicators/);
 
+    // One worker: the few files run one after another in one process, which loads Apollo, mongoose and the store
+    // once instead of twice, while the type check above and the suite around this test keep the cores busy.
     const tested = await inCopy([
       join(copy, 'node_modules', 'vitest', 'vitest.mjs'),
       'run',
+      '--maxWorkers=1',
       'subgraphs/transport',
       'subgraphs/registry.test.ts',
       'test/docker-compose.test.ts',
