@@ -65,7 +65,7 @@ export interface PillarDefinition<Models, F extends object> {
    * figures of the year's kelurahan (46 small documents) instead of aggregating every record of the year. The
    * rebuild and the check still aggregate the city from the raw records, so a pillar that claims this wrongly
    * fails its consistency test. Leave it out when a city figure counts something distinct (a taxpayer with
-   * objects in two kelurahan is one active taxpayer of the city).
+   * objects in two kelurahan is one active taxpayer of the city), and give those in distinctCityFigures.
    */
   cityIsSumOfKelurahan?: boolean;
   /**
