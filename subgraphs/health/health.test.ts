@@ -5,7 +5,7 @@ import { reportedYears } from '../kit/pillar';
 import { createRandom } from '../kit/random';
 import { KELURAHAN } from '../kit/reference/kelurahan';
 import { residentId, samplePopulation } from '../kit/residents';
-import { startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
+import { groupBy, startTestSubgraph, TEST_SECRETS, type GraphQLResult, type TestSubgraph } from '../kit/testing';
 import { health } from './index';
 import type { HealthModels, PatientRecord, RequestRecord, VisitRecord } from './models';
 import { living } from './pillar';
@@ -56,12 +56,8 @@ let lookups: { home: Map<string, string>; visitTimes: Map<string, number[]> } | 
 
 function indexed(): NonNullable<typeof lookups> {
   if (!lookups) {
-    const visitTimes = new Map<string, number[]>();
-    for (const v of visits) {
-      const times = visitTimes.get(String(v.requestId));
-      if (times) times.push(v.visitedAt.getTime());
-      else visitTimes.set(String(v.requestId), [v.visitedAt.getTime()]);
-    }
+    const byRequest = groupBy(visits, (v) => String(v.requestId));
+    const visitTimes = new Map([...byRequest].map(([request, its]) => [request, its.map((v) => v.visitedAt.getTime())]));
     lookups = { home: new Map(patients.map((p) => [p.residentId, p.kelurahanCode])), visitTimes };
   }
   return lookups;

@@ -192,15 +192,21 @@ export async function pickRecord<T>(
   return (await model.findOne(filter).sort({ _id: 1 }).skip(index % count).lean()) as T;
 }
 
-/** Records grouped by their kelurahan: for tests that compute each kelurahan's figures from the raw records. */
-export function groupByKelurahan<T extends { kelurahanCode: string }>(records: readonly T[]): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
+/** Records grouped by a key, in their order: for tests that compute figures from the raw records. */
+export function groupBy<T, K>(records: readonly T[], keyOf: (record: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
   for (const record of records) {
-    const group = groups.get(record.kelurahanCode);
+    const key = keyOf(record);
+    const group = groups.get(key);
     if (group) group.push(record);
-    else groups.set(record.kelurahanCode, [record]);
+    else groups.set(key, [record]);
   }
   return groups;
+}
+
+/** Records grouped by their kelurahan: for tests that compute each kelurahan's figures from the raw records. */
+export function groupByKelurahan<T extends { kelurahanCode: string }>(records: readonly T[]): Map<string, T[]> {
+  return groupBy(records, (record) => record.kelurahanCode);
 }
 
 /** For random writes: fails with the refusal when a mutation was refused, else answers the label. */

@@ -64,6 +64,11 @@ function expectForbidden(result: GraphQLResult) {
   return error;
 }
 
+/** A share rounded to four decimals, as the published rates are; 0 of nothing. */
+function shareOf(part: number, whole: number): number {
+  return whole ? Math.round((part / whole) * 10_000) / 10_000 : 0;
+}
+
 /** The figures of a set of reports and payments, counted in plain JavaScript. */
 function countIndependently(reports: TaxReportRecord[], payments: TaxPaymentRecord[]) {
   const filed = reports.filter((r) => r.period.startsWith('2023-') && r.status !== 'draft');
@@ -73,7 +78,7 @@ function countIndependently(reports: TaxReportRecord[], payments: TaxPaymentReco
     .reduce((sum, p) => sum + p.amount, 0);
   return {
     taxReportsFiled: filed.length,
-    onTimeFilingRate: filed.length ? Math.round((onTime / filed.length) * 10_000) / 10_000 : 0,
+    onTimeFilingRate: shareOf(onTime, filed.length),
     taxDue: filed.reduce((sum, r) => sum + r.taxDue, 0),
     taxRevenue: revenue,
     activeTaxpayers: new Set(filed.map((r) => String(r.taxpayerId))).size,
@@ -768,7 +773,7 @@ describe('the read model stays exact under writes', () => {
     });
     expect(result.data._entities[0].governance).toEqual({
       taxReportsFiled: raw!.reportsFiled,
-      onTimeFilingRate: Math.round((raw!.onTimeFilings / raw!.reportsFiled) * 10_000) / 10_000,
+      onTimeFilingRate: shareOf(raw!.onTimeFilings, raw!.reportsFiled),
       taxRevenue: raw!.taxRevenue,
       taxDue: raw!.taxDue,
       activeTaxpayers: raw!.activeTaxpayers,
