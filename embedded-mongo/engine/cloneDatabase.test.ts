@@ -1,5 +1,5 @@
 import { ObjectId } from 'bson';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MemoryEngine } from './engine';
 import { createEngine } from './index';
 import type { Document } from './types';
@@ -135,9 +135,13 @@ describe('cloneDatabase', () => {
     expect(all(engine, 'second')).toHaveLength(52);
   });
 
-  it('stays apart from its source through random writes on both sides, as two independent copies would', () => {
+  it.each([
+    { writers: ['tax', 'copy'], indexed: 'before the copy' },
+    { writers: ['tax', 'copy'], indexed: 'after the writes' },
+    { writers: ['copy'], indexed: 'after the writes' },
+  ])('stays apart from its source through random writes to $writers, indexed $indexed, as two independent copies would', ({ writers, indexed }) => {
     const engine = agency(300);
-    engine.find('tax', 'reports', { filter: { kelurahan: 'K1' }, sort: { kelurahan: 1, period: 1 } });
+    if (indexed === 'before the copy') engine.find('tax', 'reports', { filter: { kelurahan: 'K1' }, sort: { kelurahan: 1, period: 1 } });
     engine.cloneDatabase('tax', 'copy');
     // The reference: what each database must hold, kept by hand.
     const expected = new Map<string, Map<unknown, Document>>([
@@ -147,7 +151,7 @@ describe('cloneDatabase', () => {
     let seed = 7;
     const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
     for (let step = 0; step < 400; step++) {
-      const db = next(2) === 0 ? 'tax' : 'copy';
+      const db = writers[next(writers.length)];
       const docs = expected.get(db) as Map<unknown, Document>;
       const id = next(400);
       switch (next(3)) {
@@ -178,5 +182,62 @@ describe('cloneDatabase', () => {
         expect(ids(viaIndex).sort()).toEqual(ids(sorted.filter((doc) => doc.kelurahan === kelurahan)).sort());
       }
     }
+  });
+
+  describe('an index a copy first uses after it wrote', () => {
+    /** Moves three K1 reports out of K1 or away, and two others into it, in the copy. */
+    function writeToCopy(engine: MemoryEngine): void {
+      engine.insert('copy', 'reports', [{ _id: 'new', taxObjectId: 'N', period: '2024-02', kelurahan: 'K1', amount: 1 }], true);
+      engine.update('copy', 'reports', [{ q: { _id: 9 }, u: { $set: { kelurahan: 'K1', period: '2025-03' } } }], true);
+      engine.update('copy', 'reports', [{ q: { _id: 57 }, u: { $set: { kelurahan: 'K4' } } }], true);
+      engine.delete('copy', 'reports', [{ q: { _id: 64 }, limit: 1 }], true);
+      engine.delete('copy', 'reports', [{ q: { _id: 106 }, limit: 1 }], true);
+      engine.insert('copy', 'reports', [{ _id: 106, taxObjectId: 'R', period: '2024-09', kelurahan: 'K2', amount: 2 }], true);
+    }
+    const K1_SINCE_FEBRUARY = { kelurahan: 'K1', period: { $gte: '2024-02' } };
+    /** The reports of K1 from February on, by period, as the documents say. */
+    const expectedOf = (engine: MemoryEngine, db: string) =>
+      ids(all(engine, db).filter((doc) => doc.kelurahan === 'K1' && (doc.period as string) >= '2024-02').sort((a, b) => String(a.period).localeCompare(String(b.period))));
+
+    it("starts from the source's keys and reads only the documents the copy changed", () => {
+      const engine = agency(400);
+      engine.cloneDatabase('tax', 'copy');
+      writeToCopy(engine);
+      const index = engine.collection('copy', 'reports')!.findIndex('kelurahan_1_period_1')!;
+      const read = vi.spyOn(index, 'entriesFor');
+
+      const sorted = engine.find('copy', 'reports', { filter: K1_SINCE_FEBRUARY, sort: { kelurahan: 1, period: 1 } });
+      expect(engine.lastPlan.index).toBe('kelurahan_1_period_1');
+      expect(ids(sorted)).toEqual(expectedOf(engine, 'copy'));
+      expect(ids(sorted)).toEqual(expect.arrayContaining(['new', 9]));
+      expect(ids(sorted)).not.toContain(57);
+      const looked = engine.find('copy', 'reports', { filter: { kelurahan: { $in: ['K1', 'K4'] } } });
+      expect(ids(looked).sort()).toEqual(ids(all(engine, 'copy').filter((doc) => ['K1', 'K4'].includes(doc.kelurahan as string))).sort());
+      // Each changed document's keys as it was and as it is, for the ordered keys and for the key maps: no other.
+      expect(read.mock.calls.length).toBeLessThanOrEqual(4 * 6);
+      // The source's own index, built for the copy, holds the source's documents.
+      expect(ids(engine.find('tax', 'reports', { filter: K1_SINCE_FEBRUARY, sort: { kelurahan: 1, period: 1 } }))).toEqual(expectedOf(engine, 'tax'));
+    });
+
+    it('is built from the documents when the source wrote since the copy', () => {
+      const engine = agency(400);
+      engine.cloneDatabase('tax', 'copy');
+      writeToCopy(engine);
+      engine.update('tax', 'reports', [{ q: { _id: 15 }, u: { $set: { kelurahan: 'K1', period: '2024-05' } } }], true);
+      const found = engine.find('copy', 'reports', { filter: K1_SINCE_FEBRUARY, sort: { kelurahan: 1, period: 1 } });
+      expect(ids(found)).toEqual(expectedOf(engine, 'copy'));
+      expect(ids(found)).not.toContain(15);
+      expect(ids(engine.find('tax', 'reports', { filter: K1_SINCE_FEBRUARY, sort: { kelurahan: 1, period: 1 } }))).toEqual(expectedOf(engine, 'tax'));
+    });
+
+    it('is built from the documents after the copy changed a quarter of them', () => {
+      const engine = agency(400);
+      engine.cloneDatabase('tax', 'copy');
+      engine.update('copy', 'reports', [{ q: { _id: { $lt: 120 } }, u: { $set: { kelurahan: 'K1' } }, multi: true }], true);
+      const index = engine.collection('copy', 'reports')!.findIndex('kelurahan_1_period_1')!;
+      const read = vi.spyOn(index, 'entriesFor');
+      expect(ids(engine.find('copy', 'reports', { filter: K1_SINCE_FEBRUARY, sort: { kelurahan: 1, period: 1 } }))).toEqual(expectedOf(engine, 'copy'));
+      expect(read.mock.calls.length).toBeGreaterThanOrEqual(400);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { BSON, ObjectId } from 'bson';
 import { deepClone } from './clone';
 import { EncodedRecord, encodedFields, encodedIdKey, encodedPathHasArray } from './encodedRecord';
 import { MongoError, mongoError } from './errors';
-import type { Index, IndexAccess, IndexEntry } from './indexes';
+import type { Index, IndexAccess, IndexEntry, SinceCopy } from './indexes';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
 import type { Document } from './types';
 import { canonicalKey, formatValue } from './values';
@@ -76,8 +76,15 @@ export class Collection {
   readonly indexes: Index[] = [];
   readonly idIndex = new IdIndex();
   private nextSeq = 0;
-  /** The collection this one was copied from (copyTo): its ordered keys serve this one's while both hold the same documents. */
+  /**
+   * The collection this one was copied from (copyTo): its ordered keys and key maps serve this one's while both hold
+   * the same documents, and after this one's first writes too, caught up with them, while it changed few (sinceCopy).
+   */
   private original: Collection | null = null;
+  /** The original's records when copied, while the original still holds them: what this copy started from. */
+  private copiedRecords: ReadonlyMap<string, StoredRecord> | null = null;
+  /** The ids this copy wrote since it was copied, while they are few enough for catching an index up to pay (see changed). */
+  private changedSinceCopy: Set<string> | null = null;
 
   constructor(
     readonly db: string,
@@ -124,8 +131,10 @@ export class Collection {
     copy.seqBase = this.seqBase;
     copy.nextSeq = this.nextSeq;
     copy.original = this;
-    const sameDocuments = () => copy.records === this.records;
-    for (const index of this.indexes) copy.indexes.push(index.copy(copy.allRecords, sameDocuments));
+    copy.copiedRecords = this.records;
+    copy.changedSinceCopy = new Set();
+    const sinceCopy = () => copy.sinceCopy();
+    for (const index of this.indexes) copy.indexes.push(index.copy(copy.allRecords, sinceCopy));
     copy.idIndex.ordered = this.idIndex.ordered?.copy() ?? null;
     return copy;
   }
@@ -139,14 +148,47 @@ export class Collection {
 
   private keep(record: StoredRecord): void {
     this.ownRecords();
+    this.changed(record.id);
     this.records.set(record.id, record);
     this.bySeq[record.seq - this.seqBase] = record;
   }
 
   private forget(record: StoredRecord): void {
     this.ownRecords();
+    this.changed(record.id);
     this.records.delete(record.id);
     this.bySeq[record.seq - this.seqBase] = undefined;
+  }
+
+  /**
+   * Notes a copy's write. Past a quarter of the documents it started from, catching an index up with the changes
+   * would cost about what building it costs, and the copy stops keeping them.
+   */
+  private changed(id: string): void {
+    const changed = this.changedSinceCopy;
+    if (changed === null) return;
+    changed.add(id);
+    if (this.copiedRecords === null || changed.size > this.copiedRecords.size / 4) this.forgetCopy();
+  }
+
+  /** Stops catching indexes up with the original (see sinceCopy), letting go of the records it started from. */
+  private forgetCopy(): void {
+    this.changedSinceCopy = null;
+    this.copiedRecords = null;
+  }
+
+  /**
+   * How this copy's documents differ from its original's, when an index of it is first built: not at all (the two
+   * share their records), by the ids it wrote since it was copied (while the original wrote nothing), or in ways
+   * no longer known (null: the index is then built from the documents).
+   */
+  private sinceCopy(): SinceCopy | null {
+    const original = this.original;
+    if (original === null) return null;
+    if (original.records === this.records) return { same: true };
+    if (this.copiedRecords !== null && original.records !== this.copiedRecords) this.forgetCopy();
+    if (this.changedSinceCopy === null || this.copiedRecords === null) return null;
+    return { same: false, before: this.copiedRecords, now: this.records, changed: this.changedSinceCopy };
   }
 
   /** All records in natural (insertion) order. */
@@ -166,11 +208,21 @@ export class Collection {
   /** An index's keys in index order, built from the documents on first use and maintained by every write after. */
   orderedKeys(access: IndexAccess): OrderedKeys {
     if (access.ordered) return access.ordered;
+    const since = this.sinceCopy();
     const original = this.original;
-    if (original !== null && original.records === this.records) {
-      // Still the same documents as the collection copied from: build its keys once, and take a copy of them.
-      const twin = access === this.idIndex ? original.idIndex : original.findIndex(access.name);
-      if (twin) return (access.ordered = original.orderedKeys(twin).copy());
+    const twin = since === null || original === null ? undefined : access === this.idIndex ? original.idIndex : original.findIndex(access.name);
+    if (since !== null && original !== null && twin !== undefined && (twin === original.idIndex || (twin as Index).sameSpec(access as Index))) {
+      // The original's keys, built once for every copy, and moved where this copy's writes took its documents.
+      const keys = original.orderedKeys(twin).copy();
+      if (!since.same) {
+        for (const id of since.changed) {
+          const before = since.before.get(id);
+          for (const entry of (before && access.entriesFor(before.doc)) ?? []) keys.remove({ values: entry.values, seq: before!.seq, id });
+          const now = since.now.get(id);
+          for (const entry of (now && access.entriesFor(now.doc)) ?? []) keys.insert({ values: entry.values, seq: now!.seq, id });
+        }
+      }
+      return (access.ordered = keys);
     }
     const keys = new OrderedKeys(access.directions);
     const entries: KeyEntry[] = [];
@@ -343,6 +395,7 @@ export class Collection {
     this.observer?.clearing(this);
     this.records = new Map();
     this.recordsShared = false;
+    this.forgetCopy();
     this.bySeq = [];
     this.seqBase = this.nextSeq;
     for (const index of this.indexes) index.clear();

@@ -99,7 +99,7 @@ export class Index implements IndexAccess {
    * The index this one was copied from while both were unbuilt (see copy): while the two collections still hold the
    * same documents, building this one builds that one and shares its maps.
    */
-  private source: { index: Index; sameDocuments: () => boolean } | null = null;
+  private source: { index: Index; sinceCopy: () => SinceCopy | null } | null = null;
   ordered: OrderedKeys | null = null;
   private readonly dotted: boolean[];
 
@@ -203,12 +203,21 @@ export class Index implements IndexAccess {
     this.source = null;
     this.unbuilt = null;
     this.multikeyKnown = true;
-    if (source?.sameDocuments()) {
+    const since = source?.sinceCopy() ?? null;
+    if (source && since) {
+      // The original index's maps, built once for every copy, and moved where this copy's writes took its documents.
       source.index.build();
       this.byKey = source.index.byKey;
       this.byFirstKey = source.index.byFirstKey;
       this.mapsShared = source.index.mapsShared = true;
       this.isMultikey = source.index.isMultikey;
+      if (since.same) return;
+      for (const id of since.changed) {
+        const before = since.before.get(id);
+        if (before) this.removeKeys(id, this.entriesFor(before.doc));
+        const now = since.now.get(id);
+        if (now) this.addKeys(id, this.entriesFor(now.doc));
+      }
       return;
     }
     for (const record of records()) this.addKeys(record.id, this.entriesFor(record.doc));
@@ -289,13 +298,13 @@ export class Index implements IndexAccess {
    * A copy of this index for a copied collection, costing only the structure: both share the key maps until one of
    * them changes (each copies them first, see ownMaps), and each gets its own ordered blocks over shared entries.
    */
-  copy(records?: () => Iterable<IndexedRecord>, sameDocuments?: () => boolean): Index {
+  copy(records?: () => Iterable<IndexedRecord>, sinceCopy?: () => SinceCopy | null): Index {
     const copy = new Index(this.info as IndexSpec);
-    if (this.unbuilt !== null && records && sameDocuments) {
-      // Unbuilt, the copy stays so: built when first used, from this index's build while the two collections hold
-      // the same documents, so that the copies of one loaded sample share one build and none builds what it never uses.
+    if (this.unbuilt !== null && records && sinceCopy) {
+      // Unbuilt, the copy stays so: built when first used, from this index's build while the copy changed few of the
+      // documents, so that the copies of one loaded sample share one build and none builds what it never uses.
       copy.deferBuild(records, this.multikeyIfKnown);
-      copy.source = { index: this, sameDocuments };
+      copy.source = { index: this, sinceCopy };
       return copy;
     }
     this.build();
@@ -335,12 +344,17 @@ export class Index implements IndexAccess {
   }
 
   remove(docId: string, seq: number, entries: IndexEntry[] | null): void {
-    const keyed = this.unbuilt === null;
-    if (keyed && entries !== null && entries.length > 0) this.ownMaps();
-    for (const entry of entries ?? []) {
-      if (keyed && this.keyed) removeFrom(this.byKey, entry.key, docId);
-      if (keyed && this.fields.length > 1) removeFrom(this.byFirstKey, entry.firstKey, docId);
-      this.ordered?.remove({ values: entry.values, seq, id: docId });
+    if (this.unbuilt === null) this.removeKeys(docId, entries);
+    for (const entry of entries ?? []) this.ordered?.remove({ values: entry.values, seq, id: docId });
+  }
+
+  /** Removes a document's keys from the key maps (not from the ordered keys, see addKeys). */
+  private removeKeys(docId: string, entries: IndexEntry[] | null): void {
+    if (entries === null || entries.length === 0) return;
+    this.ownMaps();
+    for (const entry of entries) {
+      if (this.keyed) removeFrom(this.byKey, entry.key, docId);
+      if (this.fields.length > 1) removeFrom(this.byFirstKey, entry.firstKey, docId);
     }
   }
 
@@ -377,8 +391,18 @@ export class Index implements IndexAccess {
 /** What an index is built from: a stored document with its id and insertion sequence. */
 interface IndexedRecord {
   id: string;
+  seq: number;
   doc: Document;
 }
+
+/**
+ * What a copied collection changed since it was copied (see Collection.copyTo), which lets an index of the copy
+ * start from its original's keys: nothing (the two still share their records), or the ids it wrote, with the records
+ * it started from and those it holds now.
+ */
+export type SinceCopy =
+  | { same: true }
+  | { same: false; before: ReadonlyMap<string, IndexedRecord>; now: ReadonlyMap<string, IndexedRecord>; changed: ReadonlySet<string> };
 
 /**
  * Key to the ids that hold it. Most keys have one owner (every key of a unique index does), so a lone owner is kept
