@@ -31,5 +31,9 @@ export default defineConfig({
     // The process entries are compiled once per run for the child processes tests start, and each agency's sample
     // data is seeded once per run (by those compiled writers) and loaded by every test that asks for it.
     globalSetup: ['test/support/compiled.ts', 'test/support/sampleData.ts'],
+    // Each module is transformed once and kept on disk for later runs, keyed by its content: a rerun transforms
+    // only what changed. The folder is the checkout's own (a copy of the project sharing its installed packages
+    // keeps its own).
+    experimental: { fsModuleCache: true, fsModuleCachePath: '.vitest-cache' },
   },
 });

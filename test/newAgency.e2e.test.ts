@@ -30,12 +30,12 @@ const tsx = (entry: string, ...args: string[]) => inCopy(['--import', 'tsx', ent
 beforeAll(() => {
   copy = mkdtempSync(join(tmpdir(), 'kediri-new-agency-'));
   const root = projectRoot();
-  // The project as checked out, without installed packages, builds (the test run's own too), data, the developer's .env or git.
+  // The project as checked out, without installed packages, builds (the test run's own too), caches, data, the developer's .env or git.
   cpSync(root, copy, {
     recursive: true,
     filter: (source) => {
       const path = relative(root, source);
-      return path === '' || !/(^|\/)(node_modules|dist|\.test-build|\.git|\.data|\.probe|\.env)(\/|$)/.test(path);
+      return path === '' || !/(^|\/)(node_modules|dist|\.test-build|\.vitest-cache|\.git|\.data|\.probe|\.env)(\/|$)/.test(path);
     },
   });
   symlinkSync(projectPath('node_modules'), join(copy, 'node_modules'));
