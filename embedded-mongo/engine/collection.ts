@@ -209,11 +209,10 @@ export class Collection {
   orderedKeys(access: IndexAccess): OrderedKeys {
     if (access.ordered) return access.ordered;
     const since = this.sinceCopy();
-    const original = this.original;
-    const twin = since === null || original === null ? undefined : access === this.idIndex ? original.idIndex : original.findIndex(access.name);
-    if (since !== null && original !== null && twin !== undefined && (twin === original.idIndex || (twin as Index).sameSpec(access as Index))) {
+    const twin = since === null ? undefined : this.twinOf(access);
+    if (since !== null && twin !== undefined) {
       // The original's keys, built once for every copy, and moved where this copy's writes took its documents.
-      const keys = original.orderedKeys(twin).copy();
+      const keys = (this.original as Collection).orderedKeys(twin).copy();
       if (!since.same) {
         for (const id of since.changed) {
           const before = since.before.get(id);
@@ -232,6 +231,15 @@ export class Collection {
     keys.load(keys.sort(entries));
     access.ordered = keys;
     return keys;
+  }
+
+  /** The original's index that this one was copied from: the same name and the same definition. */
+  private twinOf(access: IndexAccess): IndexAccess | undefined {
+    const original = this.original;
+    if (original === null) return undefined;
+    if (access === this.idIndex) return original.idIndex;
+    const twin = original.findIndex(access.name);
+    return twin?.sameSpec(access as Index) ? twin : undefined;
   }
 
   /** Builds MongoDB's duplicate key error for an index and the key that collided. */
