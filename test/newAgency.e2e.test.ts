@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectPath, projectRoot } from '../platform/paths';
+import { copyProject, type ProjectCopy } from './support/projectCopy';
 
 /**
  * Adding an agency is one command: in a copy of the project, `npm run new-agency` scaffolds one, and right
@@ -27,22 +26,17 @@ async function inCopy(args: string[]): Promise<string> {
 
 const tsx = (entry: string, ...args: string[]) => inCopy(['--import', 'tsx', entry, ...args]);
 
+/** What the copy keeps from one run to the next: the scaffold's type-check build info and Vitest's transformed modules. */
+const BUILD_INFO = 'tsconfig.scaffolded.tsbuildinfo';
+let project: ProjectCopy;
+
 beforeAll(() => {
-  copy = mkdtempSync(join(tmpdir(), 'kediri-new-agency-'));
-  const root = projectRoot();
-  // The project as checked out, without installed packages, builds (the test run's own too), caches, data, the developer's .env or git.
-  cpSync(root, copy, {
-    recursive: true,
-    filter: (source) => {
-      const path = relative(root, source);
-      return path === '' || !/(^|\/)(node_modules|dist|\.test-build|\.vitest-cache|\.git|\.data|\.probe|\.env)(\/|$)/.test(path);
-    },
-  });
-  symlinkSync(projectPath('node_modules'), join(copy, 'node_modules'));
+  project = copyProject([BUILD_INFO, '.vitest-cache']);
+  copy = project.root;
 });
 
 afterAll(() => {
-  if (copy) rmSync(copy, { recursive: true, force: true });
+  project?.release();
 });
 
 describe('npm run new-agency', () => {
@@ -59,11 +53,15 @@ describe('npm run new-agency', () => {
     // The type check needs nothing the other steps write, so it runs beside them. It checks what the scaffold wrote
     // (the agency's folder) and the registry it changed, with all they import; the rest of the copy is the project as
     // it is, which the suite's own type check covers. The line it added to the definitions, which import every agency,
-    // is left to the copy's registry test, which loads every definition through it. Not incremental: the copy shares
-    // the project's installed packages, where the project keeps its own build info.
+    // is left to the copy's registry test, which loads every definition through it. Incremental, with build info of
+    // the copy's own: a rerun checks again only what changed since the last.
     writeFileSync(
       join(copy, 'tsconfig.scaffolded.json'),
-      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { composite: false, incremental: false }, include: ['subgraphs/transport', 'subgraphs/registry.ts'] }),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { composite: false, incremental: true, tsBuildInfoFile: `./${BUILD_INFO}` },
+        include: ['subgraphs/transport', 'subgraphs/registry.ts'],
+      }),
     );
     const typeChecked = inCopy([join(copy, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(copy, 'tsconfig.scaffolded.json')]);
     typeChecked.catch(() => {});
