@@ -82,7 +82,7 @@ export class Operations implements DataOperations {
 
   /** Runs a query over a source and records its plan. */
   private query(source: RecordSource, shape: QueryShape): StoredRecord[] {
-    const { records, report } = runQuery(source, shape, compileFilter(shape.filter));
+    const { records, report } = runQuery(source, shape, () => compileFilter(shape.filter));
     planStats(report, this.plans.lastPlan);
     this.plans.lastReport = report;
     return records;

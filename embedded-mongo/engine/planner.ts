@@ -407,19 +407,33 @@ function choosePlan(source: RecordSource, filter: Document, sortKeys: [string, 1
   return best ?? collectionScan(source);
 }
 
-/** The matching records of a query, in result order (the plan's, or sorted), with skip and limit applied. */
-export function runQuery(source: RecordSource, shape: QueryShape, compiled: CompiledFilter): { records: StoredRecord[]; report: PlanReport } {
+/**
+ * The matching records of a query, in result order (the plan's, or sorted), with skip and limit applied. `compile`
+ * compiles the query's whole filter, which is left undone when the plan's bounds answer all of it (bounds.ts): most
+ * indexed queries then build no general predicate at all. An invalid filter still fails as its compilation says,
+ * whatever planning it made fail first.
+ */
+export function runQuery(source: RecordSource, shape: QueryShape, compile: () => CompiledFilter): { records: StoredRecord[]; report: PlanReport } {
   const started = performance.now();
   const sortKeys = shape.sort ? parseSort(shape.sort) : [];
   const skip = shape.skip ?? 0;
   const limit = shape.limit ?? 0;
-  const plan = choosePlan(source, shape.filter, sortKeys, shape.hint);
-  const sortInMemory = sortKeys.length > 0 && !plan.providesSort;
+  let plan: Plan;
+  let sortInMemory: boolean;
+  let reached: Candidates;
+  try {
+    plan = choosePlan(source, shape.filter, sortKeys, shape.hint);
+    sortInMemory = sortKeys.length > 0 && !plan.providesSort;
+    // Order matters when the plan's order is the sort, or when a limit stops the walk at the first matches.
+    reached = plan.candidates((sortKeys.length > 0 && !sortInMemory) || limit > 0);
+  } catch (error) {
+    compile();
+    throw error;
+  }
   // Without a sort to do afterwards the walk can stop as soon as it has enough documents.
   const stopAfter = !sortInMemory && limit > 0 ? skip + limit : Infinity;
-  // Order matters when the plan's order is the sort, or when a limit stops the walk at the first matches.
-  const inOrder = (sortKeys.length > 0 && !sortInMemory) || limit > 0;
-  const { records: candidates, keys, filter = compiled } = plan.candidates(inOrder);
+  const { records: candidates, keys } = reached;
+  const filter = reached.filter ?? compile();
   let docsExamined = 0;
   let matched: StoredRecord[] = [];
   for (const record of candidates) {

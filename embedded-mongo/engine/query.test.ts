@@ -102,6 +102,17 @@ describe('queries', () => {
     expect(() => engine.find('db', 'missing', { filter: { a: { $frob: 1 } } })).toThrow(expect.objectContaining({ code: 2 }));
   });
 
+  it('refuses an unknown operator beside conditions an index answers exactly, and answers those alone without one', () => {
+    const engine = createEngine();
+    engine.createIndexes('db', 'c', [{ key: { a: 1, b: 1 }, name: 'a_1_b_1' }]);
+    engine.insert('db', 'c', [1, 2, 3].map((n) => ({ _id: n, a: n % 2, b: n })), true);
+    expect(() => engine.find('db', 'c', { filter: { a: 1, b: { $frob: 1 } } })).toThrow(expect.objectContaining({ code: 2, message: 'unknown operator: $frob' }));
+    expect(() => engine.find('db', 'c', { filter: { a: 1, c: { $frob: 1 } } })).toThrow(expect.objectContaining({ code: 2, message: 'unknown operator: $frob' }));
+    expect(() => engine.find('db', 'c', { filter: { a: { $in: [1] }, $frob: 1 } })).toThrow(expect.objectContaining({ code: 2, message: 'unknown top level operator: $frob' }));
+    expect(ids(engine.find('db', 'c', { filter: { a: 1, b: { $gte: 2, $lte: 3 } } }))).toEqual([3]);
+    expect(ids(engine.find('db', 'c', { filter: { a: { $in: [0, 1] } } }))).toEqual([1, 2, 3]);
+  });
+
   it('returns distinct values across arrays, deduplicated by value', () => {
     const engine = createEngine();
     engine.insert('db', 'c', [{ t: ['a', 'b'] }, { t: 'a' }, { t: 3 }, { t: Long.fromNumber(3) }, {}], true);

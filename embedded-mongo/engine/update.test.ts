@@ -1,6 +1,9 @@
 import { Decimal128, Long, ObjectId } from 'bson';
+import { update as mingoUpdate } from 'mingo/updater';
 import { describe, expect, it } from 'vitest';
+import { deepClone } from './clone';
 import { createEngine } from './index';
+import { mingoOptions } from './query';
 
 describe('updates', () => {
   it('seeds an upsert from the query equalities, then applies the update, then $setOnInsert', () => {
@@ -53,6 +56,31 @@ describe('updates', () => {
     const replace = engine.update('db', 'c', [{ q: { _id: 'k-1' }, u: { _id: 'k-3', n: 5 } }], true);
     expect(replace.writeErrors[0]).toMatchObject({ code: 66 });
     expect(engine.find('db', 'c', {})).toEqual([{ _id: 'k-1', n: 1 }]);
+  });
+
+  it('sets top-level fields as mingo does: in place, new ones last, as copies of what it was given', () => {
+    const stored = { _id: 1, a: 1, b: { c: [1, 2] }, d: new Date(0), e: 'x' };
+    const updates = [
+      { $set: { a: 2 } },
+      { $set: { z: 1, y: { n: [3] }, a: null } },
+      { $set: { b: { c: [1, 2] }, d: new Date(0) } },
+      { $set: { e: new ObjectId('5a6b5e9000020000000007d8'), f: Long.fromNumber(7), g: Decimal128.fromString('1.50') } },
+      { $inc: { a: 1, n: 2 } },
+    ];
+    for (const u of updates) {
+      const engine = createEngine();
+      engine.insert('db', 'c', [deepClone(stored)], true);
+      const given = deepClone(u);
+      engine.update('db', 'c', [{ q: { _id: 1 }, u: given }], true);
+      const [updated] = engine.find('db', 'c', {});
+      const expected = deepClone(stored) as Record<string, unknown>;
+      mingoUpdate(expected, (u.$inc ? { $set: { a: 2, n: 2 } } : u) as never, undefined, { _id: 1 } as never, { cloneMode: 'deep', queryOptions: mingoOptions() });
+      expect(updated, JSON.stringify(u)).toEqual(expected);
+      expect(Object.keys(updated), JSON.stringify(u)).toEqual(Object.keys(expected));
+      // What the update was given stays the caller's: changing it afterwards changes nothing stored.
+      if (given.$set?.y) (given.$set.y as { n: number[] }).n.push(4);
+      expect(engine.find('db', 'c', {})).toEqual([updated]);
+    }
   });
 
   it('replaces a document while keeping its _id', () => {

@@ -106,11 +106,25 @@ function computeArithmetic(doc: Document, update: Document): Document {
   return rewritten;
 }
 
+/** Whether an update is a `$set` of top-level fields alone, `_id` not among them (see applyOperators). */
+function setsTopLevelFields(modifier: Document): boolean {
+  const keys = Object.keys(modifier);
+  if (keys.length !== 1 || keys[0] !== '$set') return false;
+  const fields = Object.keys(modifier.$set as Document);
+  return fields.length > 0 && fields.every((field) => field !== '' && field !== '_id' && !field.startsWith('$') && !field.includes('.'));
+}
+
 function applyOperators(doc: Document, update: Document, query: Document, arrayFilters: Document[] | undefined, inserting: boolean): Document {
   const { $setOnInsert, ...rest } = update;
   let modifier = computeArithmetic(doc, rest);
   if (inserting && $setOnInsert) modifier = { ...modifier, $set: { ...((modifier.$set as Document) ?? {}), ...($setOnInsert as Document) } };
   if (Object.keys(modifier).length === 0) return doc;
+  if (setsTopLevelFields(modifier) && arrayFilters === undefined) {
+    // Most updates set top-level fields by now (an `$inc` is a `$set` of the sum): assigning them is what mingo's
+    // `$set` does there, without the operator tables mingo's updater copies for every update it makes.
+    for (const [field, value] of Object.entries(modifier.$set as Document)) doc[field] = deepClone(value);
+    return doc;
+  }
   try {
     mingoUpdate(doc, modifier as never, arrayFilters, query as never, { cloneMode: 'deep', queryOptions: mingoOptions() });
   } catch (error) {
