@@ -2,7 +2,7 @@ import { BSON, ObjectId } from 'bson';
 import { deepClone } from './clone';
 import { EncodedRecord, encodedFields, encodedIdKey, encodedPathHasArray } from './encodedRecord';
 import { MongoError, mongoError } from './errors';
-import type { Index, IndexAccess, IndexEntry, SinceCopy } from './indexes';
+import { eachChangeSinceCopy, type Index, type IndexAccess, type IndexEntry, type SinceCopy } from './indexes';
 import { OrderedKeys, type KeyEntry } from './orderedKeys';
 import type { Document } from './types';
 import { canonicalKey, formatValue } from './values';
@@ -213,14 +213,10 @@ export class Collection {
     if (since !== null && twin !== undefined) {
       // The original's keys, built once for every copy, and moved where this copy's writes took its documents.
       const keys = (this.original as Collection).orderedKeys(twin).copy();
-      if (!since.same) {
-        for (const id of since.changed) {
-          const before = since.before.get(id);
-          for (const entry of (before && access.entriesFor(before.doc)) ?? []) keys.remove({ values: entry.values, seq: before!.seq, id });
-          const now = since.now.get(id);
-          for (const entry of (now && access.entriesFor(now.doc)) ?? []) keys.insert({ values: entry.values, seq: now!.seq, id });
-        }
-      }
+      eachChangeSinceCopy(since, (id, before, now) => {
+        for (const entry of (before && access.entriesFor(before.doc)) ?? []) keys.remove({ values: entry.values, seq: before!.seq, id });
+        for (const entry of (now && access.entriesFor(now.doc)) ?? []) keys.insert({ values: entry.values, seq: now!.seq, id });
+      });
       return (access.ordered = keys);
     }
     const keys = new OrderedKeys(access.directions);

@@ -211,13 +211,10 @@ export class Index implements IndexAccess {
       this.byFirstKey = source.index.byFirstKey;
       this.mapsShared = source.index.mapsShared = true;
       this.isMultikey = source.index.isMultikey;
-      if (since.same) return;
-      for (const id of since.changed) {
-        const before = since.before.get(id);
+      eachChangeSinceCopy(since, (id, before, now) => {
         if (before) this.removeKeys(id, this.entriesFor(before.doc));
-        const now = since.now.get(id);
         if (now) this.addKeys(id, this.entriesFor(now.doc));
-      }
+      });
       return;
     }
     for (const record of records()) this.addKeys(record.id, this.entriesFor(record.doc));
@@ -403,6 +400,15 @@ interface IndexedRecord {
 export type SinceCopy =
   | { same: true }
   | { same: false; before: ReadonlyMap<string, IndexedRecord>; now: ReadonlyMap<string, IndexedRecord>; changed: ReadonlySet<string> };
+
+/** Visits each document a copy wrote since it was copied, as it was then and as it is now (undefined where absent). */
+export function eachChangeSinceCopy(
+  since: SinceCopy,
+  visit: (id: string, before: IndexedRecord | undefined, now: IndexedRecord | undefined) => void,
+): void {
+  if (since.same) return;
+  for (const id of since.changed) visit(id, since.before.get(id), since.now.get(id));
+}
 
 /**
  * Key to the ids that hold it. Most keys have one owner (every key of a unique index does), so a lone owner is kept
