@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { browserBundle } from '../platform/browserBundle';
 import { projectPath } from '../platform/paths';
 import { operationsByName, type PersistedManifest } from './model/gatewayClient';
 import { pillarFieldsOf } from './model/operationFields';
@@ -7,7 +8,8 @@ import type { DashboardSetup } from './model/setup';
 
 /**
  * The dashboard's files, built in memory from the project's sources the first time the page is asked for:
- * the browser code and Chart.js bundled by esbuild into one script, the stylesheet and the icon. Each asset
+ * the browser code and Chart.js bundled by esbuild into one script (kept between starts while its sources are
+ * unchanged, see browserBundle), the stylesheet and the icon. Each asset
  * is named by a hash of its content, so browsers may keep it for a year and a changed build is a new name;
  * only the HTML, which names them, is asked for again each time. Building here rather than in `npm run
  * build` lets the page work the same from the TypeScript sources (tests, tsx) and from dist/ (`npm start`).
@@ -55,13 +57,9 @@ function jsonForHtml(value: unknown): string {
 }
 
 async function bundleScript(): Promise<string> {
-  // Loaded when the page is first asked for, not when the gateway starts: most gateways never serve it.
-  const { build } = await import('esbuild');
-  const result = await build({
-    absWorkingDir: projectPath(),
+  const files = await browserBundle('dashboard', {
     entryPoints: [projectPath('dashboard', 'browser', 'main.ts')],
     bundle: true,
-    write: false,
     format: 'esm',
     platform: 'browser',
     target: ['es2020'],
@@ -70,7 +68,7 @@ async function bundleScript(): Promise<string> {
     legalComments: 'eof',
     logLevel: 'silent',
   });
-  return result.outputFiles[0].text;
+  return [...files.values()][0];
 }
 
 export async function buildDashboardAssets(manifestPath: string): Promise<DashboardAssets> {

@@ -1,14 +1,15 @@
 import { createRequire } from 'node:module';
-import { basename } from 'node:path';
 import type { Plugin } from 'esbuild';
+import { browserBundle } from '../../platform/browserBundle';
 import { projectPath } from '../../platform/paths';
 import { EXPLORER_EXAMPLES } from './examples';
 import { introspectionWithin } from './introspection';
 
 /**
  * The explorer's files, built in memory by esbuild from the installed GraphiQL, React and Monaco packages the
- * first time the explorer is asked for, then kept: the page's script and stylesheet, and Monaco's three
- * workers (the editor's, JSON's for variables and headers, GraphQL's for the operation). Each asset is named
+ * first time the explorer is asked for, then kept, in memory and between starts (see browserBundle): the page's
+ * script and stylesheet, and Monaco's three workers (the editor's, JSON's for variables and headers, GraphQL's
+ * for the operation). Each asset is named
  * by a hash of its content, so a browser may keep it for a year; only the HTML, which names them, is asked
  * for again each time. Building here rather than in `npm run build` lets the explorer work the same from the
  * TypeScript sources (tests, tsx) and from dist/ (`npm start`), and costs a gateway that never serves it
@@ -63,20 +64,31 @@ const monacoStylesOnce: Plugin = {
   },
 };
 
-async function bundle(): Promise<Map<string, string>> {
-  // Loaded when the explorer is first asked for, not when the gateway starts: most gateways never serve it.
-  const { build } = await import('esbuild');
-  const result = await build({
-    absWorkingDir: projectPath(),
+/**
+ * The bundle is the same for every kind of page (only the HTML differs), so a process builds it once: a gateway
+ * that serves pages with and without the development keys pays for one build, not two. A failed build is tried
+ * again on the next request.
+ */
+let bundled: Promise<Map<string, string>> | undefined;
+
+function bundle(): Promise<Map<string, string>> {
+  if (!bundled) {
+    bundled = buildBundle();
+    bundled.catch(() => (bundled = undefined));
+  }
+  return bundled;
+}
+
+function buildBundle(): Promise<Map<string, string>> {
+  return browserBundle('explorer', {
     entryPoints: [
       { in: projectPath('gateway', 'explorer', 'browser', 'main.jsx'), out: 'explorer' },
       ...Object.entries(WORKERS).map(([name, specifier]) => ({ in: workerModule(specifier), out: `${name}.worker` })),
     ],
-    // Nothing is written (write: false); esbuild names its outputs under an outdir all the same.
+    // Nothing is written; esbuild names its outputs under an outdir all the same.
     outdir: projectPath('.explorer-build'),
     entryNames: '[name].[hash]',
     bundle: true,
-    write: false,
     format: 'esm',
     platform: 'browser',
     target: ['es2022'],
@@ -88,7 +100,6 @@ async function bundle(): Promise<Map<string, string>> {
     plugins: [monacoStylesOnce],
     logLevel: 'silent',
   });
-  return new Map(result.outputFiles.map((file) => [basename(file.path), file.text]));
 }
 
 /** JSON that can sit inside a <script type="application/json"> element: no "</script>" can end it early. */

@@ -14,7 +14,7 @@ const DEV_KEYS = 'dev-dashboard-key-0001=dashboard,dev-tax-key-0000001=agency:ta
 /** A production gateway refuses the development keys at start, so it gets keys of its own. */
 const PRODUCTION_KEYS = 'city-dashboard-key-001=dashboard,city-tax-key-00000001=agency:tax';
 
-/** The first request of each kind of page builds GraphiQL with esbuild: seconds on a busy two-core machine. */
+/** The first request for the page builds GraphiQL with esbuild: seconds on a busy two-core machine. */
 const BUILDS = { timeout: 120_000 };
 
 const gateways: BuiltGateway[] = [];

@@ -42,8 +42,8 @@ function prefersHtml(request: HttpRequest): boolean {
 }
 
 /**
- * One build per kind of page (with or without the development keys, for a depth limit); the first request
- * builds, the others wait for it; a failed build is tried again.
+ * One page per kind (with or without the development keys, for a depth limit), around the process's one bundle
+ * of the explorer's files; the first request builds, the others wait for it; a failed build is tried again.
  */
 const builds = new Map<string, Promise<ExplorerAssets>>();
 
