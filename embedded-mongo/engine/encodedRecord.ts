@@ -12,36 +12,49 @@ const BSON_OBJECT_ID = 0x07;
 const ID_NAME = [0x5f, 0x69, 0x64, 0x00];
 
 /**
+ * The BSON a stored document was decoded from, kept on the decoded document under a symbol: no serialiser, copy or
+ * key listing sees it. A reply then copies those bytes instead of serialising the document again. Stored documents
+ * are never modified in place (a write stores a new version), so the bytes stay exactly the document's.
+ */
+const ENCODING = Symbol('encoding');
+
+/** The bytes a stored document was decoded from, if it was decoded from bytes the store still holds. */
+export function storedEncoding(doc: Document): Uint8Array | undefined {
+  return (doc as { [ENCODING]?: Uint8Array })[ENCODING];
+}
+
+function remember(doc: Document, bytes: Uint8Array): Document {
+  Object.defineProperty(doc, ENCODING, { value: bytes });
+  return doc;
+}
+
+/**
  * A stored record read back from a snapshot, whose document is decoded from its BSON when first read. A store
  * started from a snapshot of 400,000 documents then pays for decoding only the documents its queries read, and
- * a snapshot written before they are read copies their bytes as they are.
+ * a snapshot copies the bytes as they are. The bytes are kept once decoded: they are a view of the snapshot's
+ * buffer, and serve every reply that sends the document whole.
  */
 export class EncodedRecord implements StoredRecord {
   private decoded: Document | undefined;
-  private bytes: Uint8Array | undefined;
 
-  /** `decoded`, when given, is the document those bytes hold: both are kept, for a snapshot to copy the bytes. */
+  /** `decoded`, when given, is the document those bytes hold. */
   constructor(
     readonly id: string,
     readonly seq: number,
-    bytes: Uint8Array,
+    private readonly bytes: Uint8Array,
     decoded?: Document,
   ) {
-    this.bytes = bytes;
-    this.decoded = decoded;
+    this.decoded = decoded && remember(decoded, bytes);
   }
 
   get doc(): Document {
-    if (this.decoded === undefined) {
-      // int64 stays Long, as in documents decoded from the wire.
-      this.decoded = BSON.deserialize(this.bytes as Uint8Array, { promoteLongs: false }) as Document;
-      this.bytes = undefined;
-    }
+    // int64 stays Long, as in documents decoded from the wire.
+    this.decoded ??= remember(BSON.deserialize(this.bytes, { promoteLongs: false }) as Document, this.bytes);
     return this.decoded;
   }
 
-  /** The document's BSON while it has not been decoded, or when it was given decoded with it. */
-  get encoded(): Uint8Array | undefined {
+  /** The document's BSON. */
+  get encoded(): Uint8Array {
     return this.bytes;
   }
 }

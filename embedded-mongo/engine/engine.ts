@@ -446,7 +446,7 @@ export class MemoryEngine implements StorageEngine, PlanRecorder, TransactionHos
           options: collection.options,
           indexes: collection.indexes.map((index) => index.info),
           multikey: collection.indexes.filter((index) => index.multikey).map((index) => index.name),
-          docs: Array.from(collection.scan(), (record) => (record instanceof EncodedRecord ? (record.encoded ?? record.doc) : record.doc)),
+          docs: Array.from(collection.scan(), (record) => (record instanceof EncodedRecord ? record.encoded : record.doc)),
         });
       }
     }

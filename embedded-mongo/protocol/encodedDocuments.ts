@@ -1,4 +1,5 @@
 import { BSON } from 'bson';
+import { storedEncoding } from '../engine/encodedRecord';
 import type { Document } from '../engine/types';
 import { MAX_BSON_OBJECT_SIZE } from './limits';
 
@@ -33,14 +34,20 @@ function grow(keep: number): void {
  */
 function writeElement(index: number, document: Document, offset: number): number {
   const key = String(index);
+  // A stored document sent whole is copied as the bytes it was decoded from.
+  const stored = storedEncoding(document);
   for (;;) {
-    if (offset + key.length + 2 + 5 > scratch.length) {
+    if (offset + key.length + 2 + (stored?.length ?? 5) > scratch.length) {
       grow(offset);
       continue;
     }
     scratch[offset] = 0x03;
     scratch.write(key, offset + 1, 'latin1');
     scratch[offset + 1 + key.length] = 0;
+    if (stored) {
+      scratch.set(stored, offset + key.length + 2);
+      return offset + key.length + 2 + stored.length;
+    }
     try {
       return BSON.serializeWithBufferAndIndex(document, scratch, { index: offset + key.length + 2 }) + 1;
     } catch (error) {

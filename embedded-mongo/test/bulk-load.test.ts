@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Decimal128, Long, MongoClient, MongoServerError, ObjectId, type Collection, type Document, type IndexSpecification } from 'mongodb';
+import { Decimal128, Double, Long, MongoClient, MongoServerError, ObjectId, type Collection, type Document, type IndexSpecification } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../index';
 import { temporaryDirectories } from './directories';
 
@@ -78,6 +78,22 @@ describe('bulk loading an in-memory store', () => {
     } finally {
       await store.stop();
     }
+  });
+
+  it('sends a loaded document as the bytes it was loaded as, once decoded too, and a changed one as it now is', async () => {
+    await withMemoryStore(async (client, store) => {
+      // 2.0 is loaded as a BSON double: the document serialised again from JavaScript would send the integer 2.
+      store.load('city', 'bins', [{ _id: 1, kg: new Double(2), tag: 'a' }, { _id: 2, kg: new Double(3), tag: 'b' }]);
+      const bins = client.db('city').collection('bins');
+      const kinds = async () => (await bins.find({}, { promoteValues: false }).sort({ _id: 1 }).toArray()).map((doc) => [doc.kg._bsontype, Number(doc.kg)]);
+      // The filter decodes every document; the replies still carry the loaded bytes.
+      expect(await bins.countDocuments({ tag: { $in: ['a', 'b'] } })).toBe(2);
+      expect(await kinds()).toEqual([['Double', 2], ['Double', 3]]);
+      // A changed document is serialised from its new version, in which JavaScript kept 2.0 as the number 2.
+      await bins.updateOne({ _id: 1 as never }, { $set: { tag: 'c' } });
+      expect(await kinds()).toEqual([['Int32', 2], ['Double', 3]]);
+      expect(await bins.find().sort({ _id: 1 }).map((doc) => doc.tag).toArray()).toEqual(['c', 'b']);
+    });
   });
 
   it('answers through a non-unique index built after the load, and explains the index scan', async () => {
