@@ -38,6 +38,43 @@ export interface WriteUnitDeps<Models> {
  */
 const DUPLICATE_KEY_ATTEMPTS = 3;
 
+/**
+ * The ceiling of the pause before a unit's second run, doubled for each run after it, up to MAX_RETRY_PAUSE_MS. A
+ * unit runs again because another unit holds what it writes until that one commits; running again at once only
+ * meets the holder again (twenty identical requests at once, racing without a pause or a turn, each ran their whole
+ * work up to fifteen times).
+ */
+const FIRST_RETRY_PAUSE_MS = 5;
+const MAX_RETRY_PAUSE_MS = 100;
+
+/** A random pause (full jitter) under the run's ceiling: units that met one holder do not all come back together. */
+function pauseBeforeRun(run: number): Promise<void> {
+  const ceiling = Math.min(MAX_RETRY_PAUSE_MS, FIRST_RETRY_PAUSE_MS * 2 ** (run - 2));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+/**
+ * Every unit that raises the agency's data version writes that one document, so two such units that overlap in
+ * time never both commit: one meets the other's write and runs its whole work again. A process therefore runs its
+ * own such units one after another, in the order they came, per database connection. Units of other processes
+ * (replicas of the subgraph) still meet as write conflicts, which the pause and the driver's retries settle; units
+ * that leave the data version as it is (the audit log's entries) run side by side. A unit never starts another.
+ */
+const queues = new WeakMap<object, Promise<void>>();
+
+async function inTurn<T>(queue: object, run: () => Promise<T>): Promise<T> {
+  const before = queues.get(queue) ?? Promise.resolve();
+  let done!: () => void;
+  const turn = new Promise<void>((resolve) => (done = resolve));
+  queues.set(queue, before.then(() => turn));
+  await before;
+  try {
+    return await run();
+  } finally {
+    done();
+  }
+}
+
 export interface WriteUnitOptions {
   /**
    * Whether the write changes what public and dashboard callers can read (true unless said): such a write
@@ -48,9 +85,10 @@ export interface WriteUnitOptions {
 }
 
 /**
- * Runs `work` as one all-or-nothing unit; write conflicts between concurrent units are retried by the driver.
- * Every run of `work` after the first, whether the driver retried a conflict or a duplicate key sent the unit
- * round again, is reported as "retried"; the unit ends "committed" or "failed".
+ * Runs `work` as one all-or-nothing unit, in its turn (see inTurn); write conflicts between concurrent units are
+ * retried by the driver. Every run of `work` after the first, whether the driver retried a conflict or a duplicate key sent the unit
+ * round again, is reported as "retried" and comes after a pause (pauseBeforeRun); the unit ends "committed" or
+ * "failed".
  */
 export async function runWriteUnit<Models, T>(
   deps: WriteUnitDeps<Models>,
@@ -58,11 +96,15 @@ export async function runWriteUnit<Models, T>(
   options: WriteUnitOptions = {},
 ): Promise<T> {
   let runs = 0;
-  try {
-    const result = await runUnitAttempts(deps, work, options, () => {
+  const run = () =>
+    runUnitAttempts(deps, work, options, async () => {
       runs += 1;
-      if (runs > 1) deps.observe?.('retried');
+      if (runs === 1) return;
+      deps.observe?.('retried');
+      await pauseBeforeRun(runs);
     });
+  try {
+    const result = await (options.changesPublicData === false ? run() : inTurn(deps.connection, run));
     deps.observe?.('committed');
     return result;
   } catch (error) {
@@ -76,12 +118,13 @@ async function runUnitAttempts<Models, T>(
   deps: WriteUnitDeps<Models>,
   work: (unit: WriteUnit) => Promise<T>,
   options: WriteUnitOptions,
-  onRun: () => void,
+  onRun: () => Promise<void>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await deps.connection.transaction(async () => {
-        onRun();
+        // Before the transaction's first command, so that a pause holds nothing on the server.
+        await onRun();
         const touched: TouchedPlaces = new Map();
         const result = await work({
           figuresChanged(kelurahanCode, years) {
