@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { projectPath } from './paths';
@@ -51,8 +51,14 @@ function readKept(path: string): BundleFiles | undefined {
   return new Map(kept.files);
 }
 
-function keep(path: string, inputs: string[], files: BundleFiles): void {
+/**
+ * Keeps a bundle with the hashes of its inputs, unless one of them changed after the build began (an edit during the
+ * build): its hash now would not be of what was bundled.
+ */
+function keep(path: string, inputs: string[], files: BundleFiles, builtSince: number): void {
   try {
+    // To the millisecond, as Date.now() counts: a file written just before the build may carry a finer time within it.
+    if (inputs.some((input) => Math.floor(statSync(projectPath(input)).mtimeMs) > builtSince)) return;
     const kept: CachedBundle = { inputs: inputs.map((input) => [input, sha256(readFileSync(projectPath(input)))]), files: [...files] };
     mkdirSync(CACHE, { recursive: true });
     // Written aside and renamed: a process reading at the same moment sees the old bundle or the new, never half.
@@ -74,8 +80,9 @@ export async function browserBundle(name: string, options: BuildOptions): Promis
   const path = cachePath(name, options, esbuild.version);
   const kept = readKept(path);
   if (kept) return kept;
+  const builtSince = Date.now();
   const result = await esbuild.build({ absWorkingDir: projectPath(), ...options, write: false, metafile: true });
   const files: BundleFiles = new Map(result.outputFiles.map((file) => [basename(file.path), file.text]));
-  keep(path, Object.keys(result.metafile.inputs), files);
+  keep(path, Object.keys(result.metafile.inputs), files, builtSince);
   return files;
 }
