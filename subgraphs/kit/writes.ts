@@ -86,9 +86,9 @@ export interface WriteUnitOptions {
 
 /**
  * Runs `work` as one all-or-nothing unit, in its turn (see inTurn); write conflicts between concurrent units are
- * retried by the driver. Every run of `work` after the first, whether the driver retried a conflict or a duplicate key sent the unit
- * round again, is reported as "retried" and comes after a pause (pauseBeforeRun); the unit ends "committed" or
- * "failed".
+ * retried by the driver. Every run of `work` after the first, whether the driver retried a conflict or a duplicate
+ * key sent the unit round again, is reported as "retried" and comes after a pause (pauseBeforeRun); the unit ends
+ * "committed" or "failed".
  */
 export async function runWriteUnit<Models, T>(
   deps: WriteUnitDeps<Models>,
