@@ -72,15 +72,8 @@ const monacoStylesOnce: Plugin = {
 let bundled: Promise<Map<string, string>> | undefined;
 
 function bundle(): Promise<Map<string, string>> {
-  if (!bundled) {
-    bundled = buildBundle();
-    bundled.catch(() => (bundled = undefined));
-  }
-  return bundled;
-}
-
-function buildBundle(): Promise<Map<string, string>> {
-  return browserBundle('explorer', {
+  if (bundled) return bundled;
+  bundled = browserBundle('explorer', {
     entryPoints: [
       { in: projectPath('gateway', 'explorer', 'browser', 'main.jsx'), out: 'explorer' },
       ...Object.entries(WORKERS).map(([name, specifier]) => ({ in: workerModule(specifier), out: `${name}.worker` })),
@@ -100,6 +93,8 @@ function buildBundle(): Promise<Map<string, string>> {
     plugins: [monacoStylesOnce],
     logLevel: 'silent',
   });
+  bundled.catch(() => (bundled = undefined));
+  return bundled;
 }
 
 /** JSON that can sit inside a <script type="application/json"> element: no "</script>" can end it early. */
